@@ -1,0 +1,41 @@
+import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { AuthConfig } from './auth.config.js';
+import { AuthError } from './auth.errors.js';
+
+/**
+ * Turns every `AuthError` into the documented response in one place: the JSON body with
+ * `code`, and `WWW-Authenticate` (RFC 6750 §3) on 401 and 400 answers.
+ */
+@Catch(AuthError)
+export class AuthErrorFilter implements ExceptionFilter<AuthError> {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly config: AuthConfig,
+  ) {}
+
+  catch(error: AuthError, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw error;
+    const adapter = this.adapterHost.httpAdapter;
+    const response: unknown = host.switchToHttp().getResponse();
+    const status = error.getStatus();
+    const challenge = challengeFor(error, this.config.realm);
+    if (challenge !== undefined) adapter.setHeader(response, 'WWW-Authenticate', challenge);
+    adapter.reply(response, error.toJSON(), status);
+  }
+}
+
+/** The RFC 6750 challenge for an error, or `undefined` when none belongs on it. */
+export function challengeFor(error: AuthError, realm: string): string | undefined {
+  const status = error.getStatus();
+  if (status !== 401 && status !== 400) return undefined;
+  let challenge = `Bearer realm="${quote(realm)}"`;
+  if (status === 400) challenge += ', error="invalid_request"';
+  else if (error.invalidToken) challenge += `, error="invalid_token", error_description="${quote(error.message)}"`;
+  return challenge;
+}
+
+/** RFC 6750 §3: error_description is limited to printable ASCII without `"` and `\`. */
+function quote(value: string): string {
+  return value.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '');
+}

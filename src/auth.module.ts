@@ -1,0 +1,42 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { AuthConfig } from './auth.config.js';
+import { AuthErrorFilter } from './auth-error.filter.js';
+import { ConfigurableAuthModule, AUTH_MODULE_OPTIONS } from './auth.module-definition.js';
+import type { AuthModuleOptions } from './auth.options.js';
+import { AuthContextInterceptor } from './context/auth-context.interceptor.js';
+import { AuthContextService } from './context/auth-context.service.js';
+import { WardenGuard } from './guards/warden.guard.js';
+import { InMemoryRevocation } from './revocation/in-memory-revocation.store.js';
+import { RevocationStore } from './revocation/revocation.store.js';
+import { TokenService } from './tokens/token.service.js';
+
+/**
+ * nestjs-warden's module. `forRoot()` / `forRootAsync()` install one global guard: every
+ * route needs authentication unless marked `@Public()`.
+ *
+ * @example
+ * ```ts
+ * AuthModule.forRoot({
+ *   authentication: [new JwtAuthentication({ secret: process.env.JWT_SECRET!, algorithms: ['HS256'] })],
+ *   tokens: { secret: process.env.JWT_SECRET! },
+ * })
+ * ```
+ */
+@Module({
+  providers: [
+    AuthConfig,
+    {
+      provide: RevocationStore,
+      inject: [AUTH_MODULE_OPTIONS],
+      useFactory: (options: AuthModuleOptions): RevocationStore => options.revocation ?? new InMemoryRevocation(),
+    },
+    TokenService,
+    AuthContextService,
+    { provide: APP_GUARD, useClass: WardenGuard },
+    { provide: APP_FILTER, useClass: AuthErrorFilter },
+    { provide: APP_INTERCEPTOR, useClass: AuthContextInterceptor },
+  ],
+  exports: [TokenService, AuthContextService, RevocationStore, AuthConfig],
+})
+export class AuthModule extends ConfigurableAuthModule {}

@@ -1,0 +1,81 @@
+import type { Type } from '@nestjs/common';
+import type { AuthenticationBackend } from './backends/authentication-backend.interface.js';
+import type { RequestContext } from './context/request-context.interface.js';
+import type { Guard } from './guards/guard.interface.js';
+import type { JwtAlgorithm, KeyInput } from './jwt/jwt-algorithms.js';
+import type { RevocationStore } from './revocation/revocation.store.js';
+
+/** A backend instance, or an injectable backend class resolved through dependency injection. */
+export type AuthenticationBackendRef = AuthenticationBackend | Type<AuthenticationBackend>;
+
+/** Loads the user of an authenticated request; `null` when there is none. */
+export type UserLoaderFn = (context: RequestContext) => unknown;
+
+/** An injectable provider that loads users (register it by class in `userLoader`). */
+export interface UserLoader {
+  loadUser(context: RequestContext): unknown;
+}
+
+/** Cookie names and attributes of the cookie transport. */
+export interface TokenCookieOptions {
+  /** @default true */
+  secure?: boolean;
+  /** @default 'lax' */
+  sameSite?: 'lax' | 'strict' | 'none';
+  /** @default 'access_token' */
+  access?: string;
+  /** @default 'refresh_token' */
+  refresh?: string;
+  /** @default 'csrf_token' */
+  csrf?: string;
+  /** @default 'x-csrf-token' */
+  csrfHeader?: string;
+  /** The path the refresh cookie is scoped to. @default '/auth/refresh' */
+  refreshPath?: string;
+  /** @default undefined (host-only cookies) */
+  domain?: string;
+}
+
+/** How `TokenService` issues tokens. */
+export interface TokenOptions {
+  /** The HS* signing secret (at least 32 bytes). */
+  secret?: string | Buffer | KeyInput;
+  /** The private key for RS*, PS*, ES* or EdDSA signing. */
+  privateKey?: KeyInput;
+  /** @default 'HS256' */
+  algorithm?: JwtAlgorithm;
+  /** Access token lifetime in seconds. @default 3600 */
+  accessTtl?: number;
+  /** Refresh token lifetime in seconds. @default 1209600 (14 days) */
+  refreshTtl?: number;
+  /** `iss` of issued tokens. */
+  issuer?: string;
+  /** `aud` of issued tokens. */
+  audience?: string | string[];
+  /** `kid` header of issued tokens. */
+  keyId?: string;
+  /** Cookie transport settings. */
+  cookies?: TokenCookieOptions;
+}
+
+/** Options of `AuthModule.forRoot()` / `forRootAsync()`. */
+export interface AuthModuleOptions {
+  /** The backends tried in order on every non-public route. Required, at least one. */
+  authentication: AuthenticationBackendRef[];
+  /**
+   * The guards every non-public route runs after authentication.
+   * @default [IsAuthenticated()]
+   */
+  guards?: Guard[];
+  /** Loads the user behind `request.user` / `@CurrentUser()`, lazily and once per request. */
+  userLoader?: UserLoaderFn | Type<UserLoader>;
+  /** Token issuance by `TokenService`; without it the `TokenService` methods throw a `TypeError`. */
+  tokens?: TokenOptions;
+  /** Where revoked tokens are recorded; backends use it unless given their own. */
+  revocation?: RevocationStore;
+  /**
+   * The realm in `WWW-Authenticate`.
+   * @default 'api'
+   */
+  realm?: string;
+}

@@ -1,0 +1,210 @@
+import type { KeyObject } from 'node:crypto';
+import { AuthError, AuthUnavailableError, TokenClaimsInvalidError, TokenInvalidError, TokenRevokedError } from '../auth.errors.js';
+import type { AuthResult } from '../context/request-context.interface.js';
+import type { AuthRequest } from '../context/auth-request.interface.js';
+import {
+  importPublicKey,
+  importSecret,
+  isJwtAlgorithm,
+  isSymmetric,
+  keyMismatch,
+  type JwtAlgorithm,
+  type KeyInput,
+} from '../jwt/jwt-algorithms.js';
+import { decodeJwt, verifyDecoded, type ClaimRules, type DecodedJwt, type JwtPayload } from '../jwt/jwt-verifier.js';
+import type { RevocationStore } from '../revocation/revocation.store.js';
+import type { AuthenticationBackend, BackendSetup, OpenApiSecurityScheme } from './authentication-backend.interface.js';
+import { readScheme, readSingleHeader } from './credentials.js';
+
+/** Options of {@link JwtAuthentication}. */
+export interface JwtAuthenticationOptions {
+  /** The HS* key: a string or Buffer of at least 32 bytes, an `oct` JWK or a secret KeyObject. */
+  secret?: string | Buffer | KeyObject;
+  /** The RS*, PS*, ES* or EdDSA verification key: PEM, JWK or KeyObject (a private key gives its public half). */
+  publicKey?: KeyInput;
+  /** Required: a token whose `alg` is not listed is rejected, whatever the key. `none` is never accepted. */
+  algorithms: JwtAlgorithm[];
+  /** Accepted audience(s); when set, a token without a matching `aud` is rejected. */
+  audience?: string | string[];
+  /** Accepted issuer(s); when set, a token without a matching `iss` is rejected. */
+  issuer?: string | string[];
+  /**
+   * Seconds of clock skew allowed on `exp` and `nbf`.
+   * @default 0
+   */
+  leeway?: number;
+  /**
+   * The header the token is read from.
+   * @default 'authorization'
+   */
+  header?: string;
+  /**
+   * The authentication scheme, matched case-insensitively.
+   * @default 'Bearer'
+   */
+  scheme?: string;
+  /**
+   * Tokens longer than this are refused before any parsing.
+   * @default 8192
+   */
+  maxTokenLength?: number;
+  /**
+   * Claims every token must carry.
+   * @default ['exp']
+   */
+  requiredClaims?: string[];
+  /** A revocation store for this backend; defaults to the module's `revocation`. */
+  revocation?: RevocationStore;
+}
+
+/**
+ * Authenticates `Authorization: Bearer <JWT>`. Keys are imported and checked against the
+ * algorithms once, when the backend is constructed; a request only parses, verifies and
+ * reads claims, with no database access.
+ *
+ * @example
+ * ```ts
+ * new JwtAuthentication({ secret: process.env.JWT_SECRET!, algorithms: ['HS256'] })
+ * ```
+ */
+export class JwtAuthentication implements AuthenticationBackend {
+  readonly name = 'jwt';
+  private readonly algorithms: ReadonlySet<string>;
+  private readonly keys = new Map<JwtAlgorithm, KeyObject>();
+  private readonly rules: ClaimRules;
+  private readonly header: string;
+  private readonly scheme: string;
+  private readonly maxTokenLength: number;
+  private revocation: RevocationStore | undefined;
+
+  constructor(options: JwtAuthenticationOptions) {
+    const what = 'JwtAuthentication';
+    if (typeof options !== 'object' || options === null) throw new TypeError(`${what}: options are required`);
+    const algorithms = options.algorithms;
+    if (!Array.isArray(algorithms) || algorithms.length === 0) {
+      throw new TypeError(`${what}: \`algorithms\` is required, for example ['HS256'] or ['RS256']`);
+    }
+    for (const algorithm of algorithms) {
+      if (!isJwtAlgorithm(algorithm)) {
+        throw new TypeError(
+          `${what}: algorithm ${JSON.stringify(algorithm)} is not supported${String(algorithm).toLowerCase() === 'none' ? ' (unsigned tokens are never accepted)' : ''}`,
+        );
+      }
+    }
+    const secret = options.secret === undefined ? undefined : importSecret(options.secret, what);
+    const publicKey = options.publicKey === undefined ? undefined : importPublicKey(options.publicKey, what);
+    for (const algorithm of algorithms) {
+      const key = isSymmetric(algorithm) ? secret : publicKey;
+      if (key === undefined) {
+        throw new TypeError(`${what}: algorithm ${algorithm} has no key: give ${isSymmetric(algorithm) ? '`secret`' : '`publicKey`'}`);
+      }
+      const mismatch = keyMismatch(algorithm, key);
+      if (mismatch !== null) throw new TypeError(`${what}: ${mismatch}`);
+      this.keys.set(algorithm, key);
+    }
+    const leeway = options.leeway ?? 0;
+    if (!Number.isFinite(leeway) || leeway < 0) throw new TypeError(`${what}: \`leeway\` must be a number of seconds >= 0`);
+    this.algorithms = new Set(algorithms);
+    this.rules = {
+      audience: toList(options.audience),
+      issuer: toList(options.issuer),
+      leeway,
+      requiredClaims: options.requiredClaims ?? ['exp'],
+    };
+    this.header = (options.header ?? 'authorization').toLowerCase();
+    this.scheme = options.scheme ?? 'Bearer';
+    this.maxTokenLength = options.maxTokenLength ?? 8192;
+    this.revocation = options.revocation;
+  }
+
+  setup(setup: BackendSetup): void {
+    this.revocation ??= setup.revocation;
+  }
+
+  authenticate(request: AuthRequest): AuthResult | null | Promise<AuthResult | null> {
+    const value = readSingleHeader(request, this.header);
+    if (value === undefined) return null;
+    const token = readScheme(value, this.scheme);
+    if (token === undefined) return null;
+    const payload = this.verify(token);
+    return this.checkRevocation(payload, () => toResult(payload));
+  }
+
+  /**
+   * Verifies a token (shape, algorithm, signature, claims; not revocation) and returns
+   * its claims. Throws the `AuthError` that names the first failure.
+   */
+  verify(token: string): JwtPayload {
+    const decoded = decodeJwt(token, this.algorithms, this.maxTokenLength);
+    const payload = verifyDecoded(decoded, this.keyFor(decoded), this.rules, Date.now() / 1000);
+    if (payload.type !== undefined && payload.type !== 'access') {
+      throw new TokenClaimsInvalidError('Only an access token is accepted here');
+    }
+    return payload;
+  }
+
+  protected keyFor(decoded: DecodedJwt): KeyObject {
+    const key = this.keys.get(decoded.header.alg);
+    if (key === undefined) throw new TokenInvalidError('No key for the token algorithm');
+    return key;
+  }
+
+  private checkRevocation<T>(payload: JwtPayload, then: () => T): T | Promise<T> {
+    const store = this.revocation;
+    if (store === undefined) return then();
+    let answer: boolean | Promise<boolean>;
+    try {
+      answer = store.isRevoked(revocationQuery(payload));
+    } catch (error) {
+      throw unavailable(error);
+    }
+    if (typeof answer === 'boolean') {
+      if (answer) throw new TokenRevokedError();
+      return then();
+    }
+    return answer.then(
+      (revoked) => {
+        if (revoked) throw new TokenRevokedError();
+        return then();
+      },
+      (error: unknown) => {
+        throw unavailable(error);
+      },
+    );
+  }
+
+  openApiScheme(): OpenApiSecurityScheme {
+    return { name: 'bearer', scheme: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } };
+  }
+}
+
+/** The revocation query for a token's claims. */
+export function revocationQuery(payload: JwtPayload): { jti?: string; family?: string; sub?: string; iat?: number } {
+  return {
+    jti: typeof payload.jti === 'string' ? payload.jti : undefined,
+    family: typeof payload.fam === 'string' ? payload.fam : undefined,
+    sub: typeof payload.sub === 'string' ? payload.sub : undefined,
+    iat: typeof payload.iat === 'number' ? payload.iat : undefined,
+  };
+}
+
+/** Maps claims to a context, as API.md states: sub, is_staff, is_superuser, permissions. */
+export function toResult(payload: JwtPayload): AuthResult {
+  const permissions = payload.permissions;
+  return {
+    userId: typeof payload.sub === 'string' ? payload.sub : null,
+    isStaff: payload.is_staff === true,
+    isSuperuser: payload.is_superuser === true,
+    permissions: Array.isArray(permissions) ? permissions.filter((item): item is string => typeof item === 'string') : [],
+    claims: payload,
+  };
+}
+
+function unavailable(error: unknown): AuthError {
+  return error instanceof AuthError ? error : new AuthUnavailableError('The revocation store did not answer', { cause: error });
+}
+
+function toList(value: string | string[] | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value : [value];
+}

@@ -1,0 +1,35 @@
+import { SetMetadata } from '@nestjs/common';
+import { AUTH_METADATA } from '../auth.constants.js';
+import type { AuthenticationBackendRef } from '../auth.options.js';
+import type { Guard } from '../guards/guard.interface.js';
+
+/** Options of {@link Auth}; each field replaces the farther level's on its own. */
+export interface AuthOptions {
+  /** The backends to try, in order, for this controller or handler. */
+  authentication?: AuthenticationBackendRef[];
+  /** The guards to run after authentication. */
+  guards?: Guard[];
+}
+
+/** What `@Public()` and `@Auth()` store under the one key, so the nearest declaration wins. */
+export type AuthMetadata = { public: true } | ({ public?: false } & AuthOptions);
+
+/**
+ * Replaces the backends and/or the guards for a controller or a handler. Method wins over
+ * class, class over the module's defaults; a field left unset comes from the next level
+ * that sets it. A nearer `@Auth()` cancels a farther `@Public()`.
+ *
+ * @example
+ * ```ts
+ * @Auth({ guards: [IsAdmin()] })
+ * @Delete(':id')
+ * remove() {}
+ * ```
+ */
+export const Auth = (options: AuthOptions = {}): MethodDecorator & ClassDecorator => {
+  if (options.authentication !== undefined && (!Array.isArray(options.authentication) || options.authentication.length === 0)) {
+    throw new TypeError('@Auth({ authentication }) needs at least one backend; use @Public() for a route without authentication');
+  }
+  if (options.guards !== undefined && !Array.isArray(options.guards)) throw new TypeError('@Auth({ guards }) must be an array');
+  return SetMetadata<string, AuthMetadata>(AUTH_METADATA, { public: false, ...options });
+};

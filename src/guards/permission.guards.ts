@@ -1,0 +1,104 @@
+import type { ExecutionContext } from '@nestjs/common';
+import { CredentialsMissingError, FreshTokenRequiredError, PermissionDeniedError } from '../auth.errors.js';
+import type { RequestContext } from '../context/request-context.interface.js';
+import type { AuthRequest } from '../context/auth-request.interface.js';
+import type { Guard } from './guard.interface.js';
+
+/**
+ * Base class of the built-in guards: reads `request.context` (set by the global guard),
+ * answers 401 for an anonymous request, and 403 when {@link check} says no.
+ * Extend it for a custom permission class.
+ */
+export abstract class PermissionGuard implements Guard {
+  canActivate(executionContext: ExecutionContext): boolean {
+    const context = executionContext.switchToHttp().getRequest<AuthRequest>().context;
+    if (context === undefined || context.authBackend === null) throw new CredentialsMissingError();
+    if (!this.check(context)) throw this.denied();
+    return true;
+  }
+
+  /** Whether the authenticated request may proceed. */
+  protected abstract check(context: RequestContext): boolean;
+
+  /** The error answered when {@link check} says no. */
+  protected denied(): Error {
+    return new PermissionDeniedError();
+  }
+}
+
+class IsAuthenticatedGuard extends PermissionGuard {
+  protected check(): boolean {
+    return true;
+  }
+}
+
+class AllowAnyGuard implements Guard {
+  canActivate(): boolean {
+    return true;
+  }
+}
+
+class IsAdminGuard extends PermissionGuard {
+  protected check(context: RequestContext): boolean {
+    return context.isSuperuser;
+  }
+}
+
+class IsStaffGuard extends PermissionGuard {
+  protected check(context: RequestContext): boolean {
+    return context.isStaff;
+  }
+}
+
+class IsFreshGuard extends PermissionGuard {
+  protected check(context: RequestContext): boolean {
+    return context.claims.fresh === true;
+  }
+
+  protected override denied(): Error {
+    return new FreshTokenRequiredError();
+  }
+}
+
+class PermissionsGuard extends PermissionGuard {
+  constructor(
+    private readonly permissions: readonly string[],
+    private readonly mode: 'all' | 'any',
+  ) {
+    super();
+  }
+
+  protected check(context: RequestContext): boolean {
+    const held = context.permissions;
+    return this.mode === 'all'
+      ? this.permissions.every((permission) => held.includes(permission))
+      : this.permissions.some((permission) => held.includes(permission));
+  }
+}
+
+function requirePermissions(name: string, permissions: string[]): string[] {
+  if (permissions.length === 0 || permissions.some((permission) => typeof permission !== 'string' || permission === '')) {
+    throw new TypeError(`${name}() needs at least one permission name; an empty list would allow everyone`);
+  }
+  return [...permissions];
+}
+
+/** Any authenticated request (the default guard). Anonymous requests get 401 `credentials_missing`. */
+export const IsAuthenticated = (): Guard => new IsAuthenticatedGuard();
+/** Every request, authenticated or not. With `@Auth({ guards: [AllowAny()] })` authentication becomes optional. */
+export const AllowAny = (): Guard => new AllowAnyGuard();
+/** Superusers only (`is_superuser`). */
+export const IsAdmin = (): Guard => new IsAdminGuard();
+/** Staff only (`is_staff`). */
+export const IsStaff = (): Guard => new IsStaffGuard();
+/** Only tokens issued by a login (`fresh: true`), not by a refresh: 403 `fresh_token_required` otherwise. */
+export const IsFresh = (): Guard => new IsFreshGuard();
+/** Requests whose context holds `permission`. */
+export const HasPermission = (permission: string): Guard =>
+  new PermissionsGuard(requirePermissions('HasPermission', [permission]), 'all');
+/** Requests whose context holds at least one of `permissions`. */
+export const HasAnyPermission = (...permissions: string[]): Guard =>
+  new PermissionsGuard(requirePermissions('HasAnyPermission', permissions), 'any');
+/** Requests whose context holds every one of `permissions`. */
+export const HasAllPermissions = (...permissions: string[]): Guard =>
+  new PermissionsGuard(requirePermissions('HasAllPermissions', permissions), 'all');

@@ -1,0 +1,151 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { lastValueFrom, isObservable } from 'rxjs';
+import { AUTH_METADATA, PERMISSIONS_METADATA } from '../auth.constants.js';
+import { AuthConfig } from '../auth.config.js';
+import { CredentialsMissingError, PermissionDeniedError } from '../auth.errors.js';
+import type { AuthenticationBackend } from '../backends/authentication-backend.interface.js';
+import { attachContext, contextFrom } from '../context/attach-context.js';
+import type { AuthRequest } from '../context/auth-request.interface.js';
+import { anonymousContext, type AuthResult, type RequestContext } from '../context/request-context.interface.js';
+import type { AuthMetadata } from '../decorators/auth.decorator.js';
+import type { Guard } from './guard.interface.js';
+import { HasAllPermissions } from './permission.guards.js';
+
+/** What a handler needs, resolved once from its metadata and the module defaults. */
+interface Plan {
+  public: boolean;
+  backends: readonly AuthenticationBackend[];
+  guards: readonly Guard[];
+}
+
+type Handler = (...args: never[]) => unknown;
+type Controller = abstract new (...args: never[]) => unknown;
+
+/**
+ * The global guard `AuthModule` installs: resolves each handler's plan once (method over
+ * class over module), runs its backends in order, stores `request.context`, then runs
+ * its guards. Extend it and override the `protected` hooks to change one step.
+ */
+@Injectable()
+export class WardenGuard implements CanActivate {
+  private readonly plans = new WeakMap<Handler, Map<Controller, Plan | Promise<Plan>>>();
+
+  constructor(
+    protected readonly reflector: Reflector,
+    protected readonly config: AuthConfig,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    // GraphQL, RPC and WebSocket contexts carry no HTTP request for this guard to read.
+    if (context.getType() !== 'http') return true;
+    const request = context.switchToHttp().getRequest<AuthRequest>();
+    const plan = this.planFor(context.getHandler() as Handler, context.getClass() as Controller);
+    return plan instanceof Promise ? plan.then((ready) => this.run(context, request, ready)) : this.run(context, request, plan);
+  }
+
+  private run(context: ExecutionContext, request: AuthRequest, plan: Plan): boolean | Promise<boolean> {
+    if (plan.public) {
+      attachContext(request, anonymousContext(), undefined);
+      return true;
+    }
+    const outcome = this.authenticate(request, plan.backends, 0);
+    if (outcome instanceof Promise) return outcome.then((done) => this.authorize(context, request, plan.guards, done, 0));
+    return this.authorize(context, request, plan.guards, outcome, 0);
+  }
+
+  /**
+   * Tries the backends in order from `index`; the first result wins. A backend that finds no
+   * credential of its kind answers `null` and the next one is tried; one that throws ends
+   * the request with its error. Stays synchronous until a backend answers with a Promise.
+   */
+  protected authenticate(
+    request: AuthRequest,
+    backends: readonly AuthenticationBackend[],
+    index: number,
+  ): Authenticated | Promise<Authenticated> {
+    for (let i = index; i < backends.length; i++) {
+      const backend = backends[i]!;
+      const result = backend.authenticate(request);
+      if (result instanceof Promise) {
+        return result.then((resolved) =>
+          resolved === null ? this.authenticate(request, backends, i + 1) : { result: resolved, backend: backend.name },
+        );
+      }
+      if (result !== null) return { result, backend: backend.name };
+    }
+    return null;
+  }
+
+  private authorize(
+    context: ExecutionContext,
+    request: AuthRequest,
+    guards: readonly Guard[],
+    authenticated: Authenticated,
+    index: number,
+  ): boolean | Promise<boolean> {
+    if (index === 0) {
+      const requestContext: RequestContext =
+        authenticated === null ? anonymousContext() : contextFrom(authenticated.result, authenticated.backend);
+      attachContext(request, requestContext, this.config.loadUser, authenticated?.result.user);
+    }
+    for (let i = index; i < guards.length; i++) {
+      const answer = guards[i]!.canActivate(context);
+      if (answer === true) continue;
+      if (answer === false) throw this.refusal(request);
+      const pending = isObservable(answer) ? lastValueFrom(answer) : answer;
+      return pending.then((allowed) => {
+        if (!allowed) throw this.refusal(request);
+        return this.authorize(context, request, guards, authenticated, i + 1);
+      });
+    }
+    return true;
+  }
+
+  /** The error for a guard that answered `false`: 401 when anonymous, 403 otherwise. */
+  protected refusal(request: AuthRequest): Error {
+    return request.context?.authBackend == null ? new CredentialsMissingError() : new PermissionDeniedError();
+  }
+
+  private planFor(handler: Handler, controller: Controller): Plan | Promise<Plan> {
+    let byController = this.plans.get(handler);
+    if (byController === undefined) {
+      byController = new Map();
+      this.plans.set(handler, byController);
+    }
+    let plan = byController.get(controller);
+    if (plan === undefined) {
+      plan = this.resolvePlan(handler, controller);
+      const cache = byController;
+      cache.set(controller, plan);
+      void plan.then(
+        (ready) => cache.set(controller, ready),
+        () => cache.delete(controller),
+      );
+    }
+    return plan;
+  }
+
+  /**
+   * Method over class over module, for backends and guards separately; a nearer `@Auth()`
+   * cancels a farther `@Public()`, and its unset fields come from the next level that sets
+   * them. `@Permissions()` on class and method both apply.
+   */
+  private async resolvePlan(handler: Handler, controller: Controller): Promise<Plan> {
+    const [onMethod, onClass] = this.reflector.getAll<(AuthMetadata | undefined)[]>(AUTH_METADATA, [handler, controller]);
+    const nearest = onMethod ?? onClass;
+    if (nearest?.public === true) return { public: true, backends: [], guards: [] };
+    const levels = [onMethod, onClass].filter((level): level is Exclude<AuthMetadata, { public: true }> => level !== undefined && level.public !== true);
+    const backendRefs = levels.find((level) => level.authentication !== undefined)?.authentication;
+    const guards = levels.find((level) => level.guards !== undefined)?.guards ?? this.config.guards;
+    const backends = backendRefs === undefined ? this.config.backends : await Promise.all(backendRefs.map((ref) => this.config.backend(ref)));
+    const permissions = this.reflector.getAllAndMerge<string[]>(PERMISSIONS_METADATA, [handler, controller]);
+    return {
+      public: false,
+      backends,
+      guards: permissions.length > 0 ? [...guards, HasAllPermissions(...new Set(permissions))] : guards,
+    };
+  }
+}
+
+type Authenticated = { result: AuthResult; backend: string } | null;

@@ -1,0 +1,63 @@
+export { AuthModule } from './auth.module.js';
+export type {
+  AuthModuleOptions,
+  AuthenticationBackendRef,
+  TokenOptions,
+  TokenCookieOptions,
+  UserLoader,
+  UserLoaderFn,
+} from './auth.options.js';
+export {
+  AuthError,
+  InvalidRequestError,
+  CredentialsMissingError,
+  TokenMalformedError,
+  TokenInvalidError,
+  TokenExpiredError,
+  TokenNotYetValidError,
+  TokenClaimsInvalidError,
+  TokenRevokedError,
+  TokenReusedError,
+  ApiKeyInvalidError,
+  SessionInvalidError,
+  PermissionDeniedError,
+  FreshTokenRequiredError,
+  CsrfFailedError,
+  AuthUnavailableError,
+  type AuthErrorCode,
+  type AuthErrorBody,
+} from './auth.errors.js';
+
+export type { AuthenticationBackend, BackendSetup, OpenApiSecurityScheme } from './backends/authentication-backend.interface.js';
+export { JwtAuthentication, type JwtAuthenticationOptions } from './backends/jwt.backend.js';
+export type { JwtAlgorithm, KeyInput } from './jwt/jwt-algorithms.js';
+
+export type { RequestContext, AuthResult, AuthUser } from './context/request-context.interface.js';
+export type { AuthRequest } from './context/auth-request.interface.js';
+export { AuthContextService } from './context/auth-context.service.js';
+
+export { Public } from './decorators/public.decorator.js';
+export { Auth, type AuthOptions } from './decorators/auth.decorator.js';
+export { Permissions } from './decorators/permissions.decorator.js';
+export { CurrentUser } from './decorators/current-user.decorator.js';
+export { AuthContext } from './decorators/auth-context.decorator.js';
+
+export type { Guard } from './guards/guard.interface.js';
+export {
+  PermissionGuard,
+  IsAuthenticated,
+  AllowAny,
+  IsAdmin,
+  IsStaff,
+  IsFresh,
+  HasPermission,
+  HasAnyPermission,
+  HasAllPermissions,
+} from './guards/permission.guards.js';
+export { WardenGuard } from './guards/warden.guard.js';
+
+export { RevocationStore, type RevocationQuery } from './revocation/revocation.store.js';
+export { InMemoryRevocation, type InMemoryRevocationOptions } from './revocation/in-memory-revocation.store.js';
+
+export { TokenService } from './tokens/token.service.js';
+export type { TokenPair, AccessTokenOptions } from './tokens/token.types.js';

@@ -1,0 +1,142 @@
+import type { KeyObject } from 'node:crypto';
+import {
+  TokenClaimsInvalidError,
+  TokenExpiredError,
+  TokenInvalidError,
+  TokenMalformedError,
+  TokenNotYetValidError,
+} from '../auth.errors.js';
+import { isJwtAlgorithm, verifySignature, type JwtAlgorithm } from './jwt-algorithms.js';
+
+/** A JOSE header after parsing: a plain JSON object with a listed `alg`. */
+export interface JwtHeader {
+  alg: JwtAlgorithm;
+  kid?: string;
+  typ?: string;
+  [name: string]: unknown;
+}
+
+/** A JWT claims set after verification. */
+export type JwtPayload = Record<string, unknown>;
+
+/** A token split and shape-checked, its signature not yet verified. */
+export interface DecodedJwt {
+  header: JwtHeader;
+  signingInput: string;
+  payloadSegment: string;
+  signature: Buffer;
+}
+
+/** The claim rules a verifier enforces after the signature. */
+export interface ClaimRules {
+  audience?: readonly string[];
+  issuer?: readonly string[];
+  /** Seconds of clock skew allowed on `exp` and `nbf`. */
+  leeway: number;
+  /** Claims that must be present (`exp` by default). */
+  requiredClaims: readonly string[];
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * Splits and checks the shape of a compact JWS: three base64url segments, a JSON-object
+ * header whose `alg` is one of `algorithms`, and no `crit` extension (none is understood,
+ * so RFC 7515 §4.1.11 requires rejection; this also refuses `b64: false`).
+ */
+export function decodeJwt(token: string, algorithms: ReadonlySet<string>, maxLength: number): DecodedJwt {
+  if (token.length > maxLength) throw new TokenMalformedError(`The token is longer than ${maxLength} characters`);
+  const first = token.indexOf('.');
+  const second = first === -1 ? -1 : token.indexOf('.', first + 1);
+  if (second === -1 || token.indexOf('.', second + 1) !== -1) {
+    throw new TokenMalformedError('The token must have three dot-separated segments');
+  }
+  const headerSegment = token.slice(0, first);
+  const payloadSegment = token.slice(first + 1, second);
+  const signatureSegment = token.slice(second + 1);
+  if (
+    headerSegment.length === 0 ||
+    payloadSegment.length === 0 ||
+    !isBase64Url(headerSegment) ||
+    !isBase64Url(payloadSegment) ||
+    !isBase64Url(signatureSegment)
+  ) {
+    throw new TokenMalformedError('The token is not made of base64url segments');
+  }
+  const header = parseObject(headerSegment);
+  if (header === undefined) throw new TokenMalformedError('The token header is not a JSON object');
+  const alg = header.alg;
+  if (!isJwtAlgorithm(alg) || !algorithms.has(alg)) {
+    throw new TokenInvalidError('The token algorithm is not allowed');
+  }
+  if (header.crit !== undefined) throw new TokenInvalidError('The token has critical header parameters that are not supported');
+  return {
+    header: header as JwtHeader,
+    signingInput: token.slice(0, second),
+    payloadSegment,
+    signature: Buffer.from(signatureSegment, 'base64url'),
+  };
+}
+
+/**
+ * Verifies the signature of a decoded token with `key`, then parses its claims and checks
+ * them against `rules`. Order matters: nothing about the claims is reported before the
+ * signature has been checked.
+ */
+export function verifyDecoded(decoded: DecodedJwt, key: KeyObject, rules: ClaimRules, now: number): JwtPayload {
+  if (!verifySignature(decoded.header.alg, key, decoded.signingInput, decoded.signature)) {
+    throw new TokenInvalidError();
+  }
+  const payload = parseObject(decoded.payloadSegment);
+  if (payload === undefined) throw new TokenMalformedError('The token payload is not a JSON object');
+  checkClaims(payload, rules, now);
+  return payload;
+}
+
+/** Checks registered claims (RFC 7519 §4.1) the way `jose` does, and the configured rules. */
+export function checkClaims(payload: JwtPayload, rules: ClaimRules, now: number): void {
+  for (const name of rules.requiredClaims) {
+    if (payload[name] === undefined) throw new TokenClaimsInvalidError(`The token has no "${name}" claim`);
+  }
+  for (const name of ['iss', 'sub', 'jti'] as const) {
+    if (payload[name] !== undefined && typeof payload[name] !== 'string') {
+      throw new TokenClaimsInvalidError(`The "${name}" claim must be a string`);
+    }
+  }
+  const { exp, nbf, iat, aud } = payload;
+  for (const [name, value] of [['exp', exp], ['nbf', nbf], ['iat', iat]] as const) {
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+      throw new TokenClaimsInvalidError(`The "${name}" claim must be a number`);
+    }
+  }
+  if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((item) => typeof item === 'string'))) {
+    throw new TokenClaimsInvalidError('The "aud" claim must be a string or an array of strings');
+  }
+  // RFC 7519 §4.1.4: the token must not be accepted "on or after" exp.
+  if (typeof exp === 'number' && exp <= now - rules.leeway) throw new TokenExpiredError();
+  if (typeof nbf === 'number' && nbf > now + rules.leeway) throw new TokenNotYetValidError();
+  if (rules.issuer !== undefined && !rules.issuer.includes(payload.iss as string)) {
+    throw new TokenClaimsInvalidError('The token issuer is not accepted');
+  }
+  if (rules.audience !== undefined) {
+    const audiences = typeof aud === 'string' ? [aud] : ((aud as string[] | undefined) ?? []);
+    if (!audiences.some((item) => rules.audience!.includes(item))) {
+      throw new TokenClaimsInvalidError('The token audience is not accepted');
+    }
+  }
+}
+
+/** Strict base64url: the alphabet only, no padding, and no impossible length (4n + 1). */
+function isBase64Url(segment: string): boolean {
+  return segment.length % 4 !== 1 && BASE64URL.test(segment);
+}
+
+function parseObject(segment: string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}

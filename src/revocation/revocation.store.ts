@@ -1,0 +1,45 @@
+/** What a revocation check looks at: the token's id, its login family, and its user's cut-off. */
+export interface RevocationQuery {
+  /** The token's `jti`. */
+  jti?: string;
+  /** The login family (`fam` claim) shared by every token descended from one login. */
+  family?: string;
+  /** The token's `sub`, checked against {@link RevocationStore.revokeAllForUser} cut-offs. */
+  sub?: string;
+  /** The token's `iat` (seconds). A token issued at or before its user's cut-off is revoked. */
+  iat?: number;
+}
+
+/**
+ * Where revocations live. An abstract class used as its own injection token: inject
+ * `RevocationStore` to reach the module's store. Every method fails closed: a store
+ * that cannot answer throws `AuthUnavailableError` (503), never answers "not revoked".
+ *
+ * Times are epoch seconds. Each entry may be forgotten once `expiresAt` has passed,
+ * since the token it concerns is refused as expired from then on.
+ */
+export abstract class RevocationStore {
+  /** Revokes one token id (a `jti`) until `expiresAt`. */
+  abstract revoke(jti: string, expiresAt: number): Promise<void>;
+
+  /** Revokes a whole login family (every access and refresh token that carries `fam`). */
+  abstract revokeFamily(family: string, expiresAt: number): Promise<void>;
+
+  /**
+   * Refuses every token of `sub` issued at or before `cutoff`; the entry is kept until
+   * `expiresAt` (the longest lifetime of a token issued before the cut-off).
+   */
+  abstract revokeAllForUser(sub: string, cutoff: number, expiresAt: number): Promise<void>;
+
+  /**
+   * Whether the token is revoked. May answer synchronously (a local replica); `fresh`
+   * asks the shared store itself, as refresh decisions require.
+   */
+  abstract isRevoked(query: RevocationQuery, options?: { fresh?: boolean }): boolean | Promise<boolean>;
+
+  /**
+   * Atomically marks a single-use id (a refresh token's `jti`) as used. Resolves `true`
+   * for the first caller on any instance, `false` for every later one.
+   */
+  abstract consume(jti: string, expiresAt: number): Promise<boolean>;
+}
