@@ -93,7 +93,8 @@ export class AuthConfig implements OnModuleInit {
   private async resolveLoader(loader: UserLoaderFn | Type<UserLoader>): Promise<(context: RequestContext) => Promise<unknown>> {
     if (isClass(loader)) {
       const instance = await this.resolveInjectable(loader as Type<UserLoader>);
-      if (typeof instance.loadUser !== 'function') throw new TypeError('AuthModule: the userLoader provider must have a loadUser(context) method');
+      if (typeof instance.loadUser !== 'function')
+        throw new TypeError('AuthModule: the userLoader provider must have a loadUser(context) method');
       return async (context) => (await instance.loadUser(context)) ?? null;
     }
     const fn = loader as UserLoaderFn;
@@ -114,15 +115,19 @@ function isClass(value: unknown): boolean {
 }
 
 function validateOptions(options: AuthModuleOptions): void {
-  const fix = 'for example AuthModule.forRoot({ authentication: [new JwtAuthentication({ secret, algorithms: [\'HS256\'] })] })';
+  const fix = "for example AuthModule.forRoot({ authentication: [new JwtAuthentication({ secret, algorithms: ['HS256'] })] })";
   if (typeof options !== 'object' || options === null) throw new TypeError(`AuthModule: options are required, ${fix}`);
   const { authentication, guards, userLoader } = options;
   if (!Array.isArray(authentication) || authentication.length === 0) {
     throw new TypeError(`AuthModule: \`authentication\` needs at least one backend, ${fix}`);
   }
   authentication.forEach((backend, index) => {
-    const ok = typeof backend === 'function' || (typeof backend === 'object' && backend !== null && typeof backend.authenticate === 'function');
-    if (!ok) throw new TypeError(`AuthModule: authentication[${index}] is not a backend (an object with authenticate(request), or an injectable class)`);
+    const ok =
+      typeof backend === 'function' || (typeof backend === 'object' && backend !== null && typeof backend.authenticate === 'function');
+    if (!ok)
+      throw new TypeError(
+        `AuthModule: authentication[${index}] is not a backend (an object with authenticate(request), or an injectable class)`,
+      );
   });
   if (guards !== undefined) {
     if (!Array.isArray(guards)) throw new TypeError('AuthModule: `guards` must be an array of guards');

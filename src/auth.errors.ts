@@ -49,12 +49,7 @@ export class AuthError extends HttpException {
    */
   readonly invalidToken: boolean;
 
-  constructor(
-    status: number,
-    code: AuthErrorCode,
-    message: string,
-    options: { cause?: unknown; invalidToken?: boolean } = {},
-  ) {
+  constructor(status: number, code: AuthErrorCode, message: string, options: { cause?: unknown; invalidToken?: boolean } = {}) {
     const body: AuthErrorBody = { statusCode: status, error: REASONS[status] ?? 'Error', message, code };
     super(body, status, { cause: options.cause });
     this.name = new.target.name;

@@ -94,8 +94,7 @@ export const IsStaff = (): Guard => new IsStaffGuard();
 /** Only tokens issued by a login (`fresh: true`), not by a refresh: 403 `fresh_token_required` otherwise. */
 export const IsFresh = (): Guard => new IsFreshGuard();
 /** Requests whose context holds `permission`. */
-export const HasPermission = (permission: string): Guard =>
-  new PermissionsGuard(requirePermissions('HasPermission', [permission]), 'all');
+export const HasPermission = (permission: string): Guard => new PermissionsGuard(requirePermissions('HasPermission', [permission]), 'all');
 /** Requests whose context holds at least one of `permissions`. */
 export const HasAnyPermission = (...permissions: string[]): Guard =>
   new PermissionsGuard(requirePermissions('HasAnyPermission', permissions), 'any');

@@ -135,10 +135,13 @@ export class WardenGuard implements CanActivate {
     const [onMethod, onClass] = this.reflector.getAll<(AuthMetadata | undefined)[]>(AUTH_METADATA, [handler, controller]);
     const nearest = onMethod ?? onClass;
     if (nearest?.public === true) return { public: true, backends: [], guards: [] };
-    const levels = [onMethod, onClass].filter((level): level is Exclude<AuthMetadata, { public: true }> => level !== undefined && level.public !== true);
+    const levels = [onMethod, onClass].filter(
+      (level): level is Exclude<AuthMetadata, { public: true }> => level !== undefined && level.public !== true,
+    );
     const backendRefs = levels.find((level) => level.authentication !== undefined)?.authentication;
     const guards = levels.find((level) => level.guards !== undefined)?.guards ?? this.config.guards;
-    const backends = backendRefs === undefined ? this.config.backends : await Promise.all(backendRefs.map((ref) => this.config.backend(ref)));
+    const backends =
+      backendRefs === undefined ? this.config.backends : await Promise.all(backendRefs.map((ref) => this.config.backend(ref)));
     const permissions = this.reflector.getAllAndMerge<string[]>(PERMISSIONS_METADATA, [handler, controller]);
     return {
       public: false,

@@ -1,13 +1,19 @@
-import { constants, createHmac, createPrivateKey, createPublicKey, createSecretKey, KeyObject, sign, timingSafeEqual, verify } from 'node:crypto';
+import {
+  constants,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  KeyObject,
+  sign,
+  timingSafeEqual,
+  verify,
+} from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
 
 /** Every JWS algorithm nestjs-warden signs and verifies. `none` is not one of them, by design. */
 export type JwtAlgorithm =
-  | 'HS256' | 'HS384' | 'HS512'
-  | 'RS256' | 'RS384' | 'RS512'
-  | 'PS256' | 'PS384' | 'PS512'
-  | 'ES256' | 'ES384' | 'ES512'
-  | 'EdDSA';
+  'HS256' | 'HS384' | 'HS512' | 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
 
 /** A key as users give it: a secret (string or Buffer), PEM text, a JWK, or a prepared `KeyObject`. */
 export type KeyInput = string | Buffer | JsonWebKey | KeyObject;
@@ -83,7 +89,9 @@ export function importPublicKey(input: KeyInput, what: string): KeyObject {
     if (typeof input === 'string' || Buffer.isBuffer(input)) return createPublicKey(input);
     return createPublicKey({ key: input, format: 'jwk' });
   } catch (error) {
-    throw new TypeError(`${what}: the public key could not be read (${(error as Error).message}); give PEM text, a JWK or a KeyObject`, { cause: error });
+    throw new TypeError(`${what}: the public key could not be read (${(error as Error).message}); give PEM text, a JWK or a KeyObject`, {
+      cause: error,
+    });
   }
 }
 
@@ -138,7 +146,9 @@ export function verifySignature(algorithm: JwtAlgorithm, key: KeyObject, signing
   try {
     switch (spec.family) {
       case 'HS': {
-        const expected = createHmac(spec.hash as string, key).update(signingInput).digest();
+        const expected = createHmac(spec.hash as string, key)
+          .update(signingInput)
+          .digest();
         return expected.length === signature.length && timingSafeEqual(expected, signature);
       }
       case 'RS':
@@ -168,11 +178,17 @@ export function createSignature(algorithm: JwtAlgorithm, key: KeyObject, signing
   const spec = SPECS[algorithm];
   switch (spec.family) {
     case 'HS':
-      return createHmac(spec.hash as string, key).update(signingInput).digest();
+      return createHmac(spec.hash as string, key)
+        .update(signingInput)
+        .digest();
     case 'RS':
       return sign(spec.hash, Buffer.from(signingInput), key);
     case 'PS':
-      return sign(spec.hash, Buffer.from(signingInput), { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST });
+      return sign(spec.hash, Buffer.from(signingInput), {
+        key,
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+      });
     case 'ES':
       return sign(spec.hash, Buffer.from(signingInput), { key, dsaEncoding: 'ieee-p1363' });
     case 'EdDSA':

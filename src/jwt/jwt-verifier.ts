@@ -104,7 +104,11 @@ export function checkClaims(payload: JwtPayload, rules: ClaimRules, now: number)
     }
   }
   const { exp, nbf, iat, aud } = payload;
-  for (const [name, value] of [['exp', exp], ['nbf', nbf], ['iat', iat]] as const) {
+  for (const [name, value] of [
+    ['exp', exp],
+    ['nbf', nbf],
+    ['iat', iat],
+  ] as const) {
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
       throw new TokenClaimsInvalidError(`The "${name}" claim must be a number`);
     }

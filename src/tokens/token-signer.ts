@@ -13,7 +13,7 @@ import {
 import { decodeJwt, verifyDecoded, type ClaimRules, type JwtPayload } from '../jwt/jwt-verifier.js';
 
 const MISSING =
-  'TokenService: configure `tokens` in AuthModule.forRoot(), e.g. tokens: { secret: process.env.JWT_SECRET, algorithm: \'HS256\' }';
+  "TokenService: configure `tokens` in AuthModule.forRoot(), e.g. tokens: { secret: process.env.JWT_SECRET, algorithm: 'HS256' }";
 
 /** The resolved `tokens` options: keys imported once, lifetimes checked. */
 export class TokenSigner {

@@ -121,7 +121,15 @@ describe.each(ADAPTERS)('core on %s', (adapter) => {
       const login = await t.http.post('/login');
       const accessToken = login.body.access_token as string;
       const payload = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
-      expect(payload).toMatchObject({ sub: '7', username: 'ada', is_staff: false, is_superuser: false, permissions: ['items:read'], type: 'access', fresh: true });
+      expect(payload).toMatchObject({
+        sub: '7',
+        username: 'ada',
+        is_staff: false,
+        is_superuser: false,
+        permissions: ['items:read'],
+        type: 'access',
+        fresh: true,
+      });
       expect(payload.exp).toBe((payload.iat as number) + 3600);
       expect(typeof payload.jti).toBe('string');
       expect((await t.http.get('/private').set(bearer(accessToken))).body.userId).toBe('7');
@@ -172,7 +180,7 @@ describe.each(ADAPTERS)('core on %s', (adapter) => {
       expect(res.headers['www-authenticate']).toBe('Bearer realm="api", error="invalid_request"');
     });
 
-    it('another scheme is not this backend\'s credential: 401 credentials_missing', async () => {
+    it("another scheme is not this backend's credential: 401 credentials_missing", async () => {
       const res = await t.http.get('/private').set('authorization', 'Basic dXNlcjpwYXNz');
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('credentials_missing');

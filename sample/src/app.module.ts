@@ -1,0 +1,27 @@
+import { randomBytes } from 'node:crypto';
+import { Module } from '@nestjs/common';
+import { AuthModule, InMemoryRevocation, JwtAuthentication } from 'nestjs-warden';
+import { AuthController } from './auth/auth.controller.js';
+import { DemoController } from './demo/demo.controller.js';
+import { UsersModule } from './users/users.module.js';
+import { UsersService } from './users/users.service.js';
+
+/** The signing secret: JWT_SECRET, or a random one for this run (tokens then last until a restart). */
+export const JWT_SECRET = process.env.JWT_SECRET ?? randomBytes(48).toString('base64url');
+
+@Module({
+  imports: [
+    UsersModule,
+    AuthModule.forRootAsync({
+      inject: [UsersService],
+      useFactory: (users: UsersService) => ({
+        authentication: [new JwtAuthentication({ secret: JWT_SECRET, algorithms: ['HS256'] })],
+        userLoader: (context) => users.load(context),
+        tokens: { secret: JWT_SECRET, algorithm: 'HS256', accessTtl: 3600 },
+        revocation: new InMemoryRevocation(),
+      }),
+    }),
+  ],
+  controllers: [AuthController, DemoController],
+})
+export class AppModule {}

@@ -1,0 +1,87 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+
+const HOW_TO =
+  'Redis is needed for these tests: set REDIS_URL (e.g. redis://127.0.0.1:6379), or install redis-server ' +
+  '(Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) so the tests can start their own.';
+
+/** A Redis server a test owns: it can stop and restart it to simulate faults. */
+export interface OwnedRedis {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+function hasRedisServer(): boolean {
+  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Starts a private redis-server on a free port (needs the binary; fails with how to get it). */
+export async function startOwnRedis(): Promise<OwnedRedis> {
+  if (!hasRedisServer()) throw new Error(`redis-server was not found. ${HOW_TO}`);
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const url = `redis://127.0.0.1:${port}`;
+  const start = async (): Promise<void> => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    await waitUntilReady(url);
+  };
+  const stop = async (): Promise<void> => {
+    const running = child;
+    child = undefined;
+    if (running === undefined || running.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      running.once('exit', () => resolve());
+      running.kill('SIGKILL');
+    });
+  };
+  await start();
+  return { url, port, stop, start };
+}
+
+/**
+ * The Redis URL tests use: REDIS_URL when set, else a private redis-server started on a
+ * free port. Never skips: without either, it throws with instructions.
+ */
+export async function useRedis(): Promise<{ url: string; close(): Promise<void> }> {
+  const fromEnv = process.env.REDIS_URL;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    await waitUntilReady(fromEnv);
+    return { url: fromEnv, close: async () => undefined };
+  }
+  const own = await startOwnRedis();
+  return { url: own.url, close: own.stop };
+}
+
+async function waitUntilReady(url: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500 });
+    try {
+      await client.connect();
+      await client.ping();
+      client.disconnect();
+      return;
+    } catch (error) {
+      client.disconnect();
+      if (Date.now() > deadline) throw new Error(`Redis at ${url} did not answer: ${(error as Error).message}. ${HOW_TO}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
