@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppModule } from '../../sample/src/app.module.js';
+import { ADAPTERS, startApp, type TestApp } from '../utils/app.js';
+
+describe.each(ADAPTERS)('the sample app answers as the README shows (%s)', (adapter) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp(adapter, { imports: [AppModule] });
+  });
+  afterAll(() => t.close());
+
+  const login = async (username: string, password: string): Promise<string> => {
+    const res = await t.http.post('/auth/login').send({ username, password });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ token_type: 'bearer', expires_in: 3600 });
+    return res.body.access_token as string;
+  };
+
+  it('GET /hello is public', async () => {
+    expect((await t.http.get('/hello')).body).toEqual({ message: 'Hello, anyone' });
+  });
+
+  it('POST /auth/login refuses a wrong password', async () => {
+    expect((await t.http.post('/auth/login').send({ username: 'bob', password: 'nope' })).status).toBe(401);
+  });
+
+  it('GET /me returns the user loaded through the userLoader, without the password hash', async () => {
+    const token = await login('bob', 'bob-password');
+    const res = await t.http.get('/me').set('authorization', `Bearer ${token}`);
+    expect(res.status).toBe(200);
+    expect(res.body.user).toMatchObject({ id: 2, username: 'bob' });
+    expect(res.body.user.passwordHash).toBeUndefined();
+    expect((await t.http.get('/me')).body.code).toBe('credentials_missing');
+  });
+
+  it('GET /reports needs reports:read; GET /admin needs a superuser', async () => {
+    const bob = await login('bob', 'bob-password');
+    const carol = await login('carol', 'carol-password');
+    const alice = await login('alice', 'alice-password');
+    expect((await t.http.get('/reports').set('authorization', `Bearer ${bob}`)).status).toBe(200);
+    expect((await t.http.get('/reports').set('authorization', `Bearer ${carol}`)).body.code).toBe('permission_denied');
+    expect((await t.http.get('/admin').set('authorization', `Bearer ${bob}`)).status).toBe(403);
+    expect((await t.http.get('/admin').set('authorization', `Bearer ${alice}`)).body).toEqual({ message: 'Welcome, admin' });
+  });
+});
