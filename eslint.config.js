@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'sample/dist/', 'node_modules/', 'coverage/', 'test-results/', '**/*.d.ts'] },
+  { ignores: ['dist/', 'sample/dist/', 'bench/dist/', 'bench/profiles/', 'node_modules/', 'coverage/', 'test-results/', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,57 @@
+import { Controller, Get, Module, type Type } from '@nestjs/common';
+import * as warden from 'nestjs-warden';
+import { AuthModule, JwtAuthentication, Permissions, type AuthenticationBackend, type RevocationStore } from 'nestjs-warden';
+import type { Fixtures } from '../fixtures.js';
+import type { Scenario } from '../scenarios.js';
+import { HelloController } from './hello.controller.js';
+
+/** Parts built by other engineers: looked up at run time, so the bench compiles before they land. */
+type ApiKeyAuthenticationClass = new (options: { keys: string[] }) => AuthenticationBackend;
+type RedisRevocationClass = new (options: { url: string }) => RevocationStore;
+
+/** An export of the built package that may not exist yet. */
+export function optionalExport<T>(name: string): T | undefined {
+  return (warden as unknown as Record<string, T | undefined>)[name];
+}
+
+/** nestjs-warden as its README configures it, one backend per scenario. */
+export function createModule(scenario: Scenario, fixtures: Fixtures, redisUrl: string | undefined): Type {
+  const authentication: AuthenticationBackend[] = [];
+  if (scenario.apiKey === true) {
+    const ApiKeyAuthentication = optionalExport<ApiKeyAuthenticationClass>('ApiKeyAuthentication');
+    if (ApiKeyAuthentication === undefined) throw new Error('ApiKeyAuthentication is not built');
+    authentication.push(new ApiKeyAuthentication({ keys: [fixtures.apiKey] }));
+  } else if (scenario.token === 'HS256') {
+    authentication.push(new JwtAuthentication({ secret: fixtures.secret, algorithms: ['HS256'] }));
+  } else if (scenario.token !== undefined) {
+    authentication.push(new JwtAuthentication({ publicKey: fixtures.publicKeys[scenario.token], algorithms: [scenario.token] }));
+  }
+  let revocation: RevocationStore | undefined;
+  if (scenario.redis === true) {
+    const RedisRevocation = optionalExport<RedisRevocationClass>('RedisRevocation');
+    if (RedisRevocation === undefined || redisUrl === undefined) throw new Error('RedisRevocation is not built, or no Redis');
+    revocation = new RedisRevocation({ url: redisUrl });
+  }
+
+  @Controller()
+  class PermissionsController {
+    @Permissions(fixtures.permission)
+    @Get('hello')
+    hello(): { hello: string } {
+      return { hello: 'world' };
+    }
+  }
+
+  @Module({
+    imports: [
+      AuthModule.forRoot({
+        authentication,
+        ...(scenario.userLoader === true ? { userLoader: async (context) => ({ id: context.userId, name: 'Ada' }) } : {}),
+        ...(revocation === undefined ? {} : { revocation }),
+      }),
+    ],
+    controllers: [scenario.permissions === true ? PermissionsController : HelloController],
+  })
+  class WardenBenchModule {}
+  return WardenBenchModule;
+}

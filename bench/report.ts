@@ -1,0 +1,153 @@
+import { ALGORITHMS } from './fixtures.js';
+import type { LoadResult } from './load.js';
+import type { Adapter, Scenario } from './scenarios.js';
+import { IMPLEMENTATIONS, type MicroResult } from './verify-micro.js';
+
+/** What one scenario gave on one adapter: its runs, or why it has none. */
+export type Outcome = { runs: LoadResult[]; rss?: number } | { skipped: string } | { failed: string };
+
+export interface Summary {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export function summarize(outcome: Outcome | undefined): Summary | undefined {
+  if (outcome === undefined || !('runs' in outcome) || outcome.runs.length === 0) return undefined;
+  return {
+    rps: median(outcome.runs.map((run) => run.rps)),
+    p50: median(outcome.runs.map((run) => run.p50)),
+    p99: median(outcome.runs.map((run) => run.p99)),
+  };
+}
+
+const int = (value: number): string => Math.round(value).toLocaleString('en-US');
+const ms = (value: number): string => `${value.toFixed(value < 10 ? 1 : 0)} ms`;
+const ratio = (value: number): string => `${value.toFixed(2)}×`;
+
+function cells(outcome: Outcome | undefined, ceiling: Summary | undefined): string[] {
+  if (outcome === undefined) return ['–', '', '', ''];
+  if ('skipped' in outcome) return [outcome.skipped, '', '', ''];
+  if ('failed' in outcome) return [`failed: ${outcome.failed}`, '', '', ''];
+  const summary = summarize(outcome)!;
+  return [int(summary.rps), ms(summary.p50), ms(summary.p99), ceiling === undefined ? '–' : ratio(summary.rps / ceiling.rps)];
+}
+
+/** The HTTP table: req/s (median), p50/p99 latency and the ratio to the unprotected route, per adapter. */
+export function httpTable(scenarios: readonly Scenario[], results: Map<string, Outcome>): string {
+  const lines = [
+    '| scenario | Express req/s | p50 | p99 | × unprotected | Fastify req/s | p50 | p99 | × unprotected |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  const ceilings = {
+    express: summarize(results.get(key('express', 'unprotected'))),
+    fastify: summarize(results.get(key('fastify', 'unprotected'))),
+  };
+  for (const scenario of scenarios) {
+    const row = [scenario.label];
+    for (const adapter of ['express', 'fastify'] as const) row.push(...cells(results.get(key(adapter, scenario.id)), ceilings[adapter]));
+    lines.push(`| ${row.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Resident memory of each server once its load is over. */
+export function rssTable(scenarios: readonly Scenario[], results: Map<string, Outcome>): string {
+  const lines = ['| scenario | Express RSS | Fastify RSS |', '|---|---:|---:|'];
+  for (const scenario of scenarios) {
+    const row = [scenario.label];
+    for (const adapter of ['express', 'fastify'] as const) {
+      const outcome = results.get(key(adapter, scenario.id));
+      row.push(outcome !== undefined && 'rss' in outcome && outcome.rss !== undefined ? `${(outcome.rss / 2 ** 20).toFixed(0)} MB` : '–');
+    }
+    lines.push(`| ${row.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+export function microTable(micro: MicroResult): string {
+  const lines = [
+    `| verify, ops/s | ${IMPLEMENTATIONS.join(' | ')} | nestjs-warden / raw |`,
+    `|---|${IMPLEMENTATIONS.map(() => '---:').join('|')}|---:|`,
+  ];
+  for (const alg of ALGORITHMS) {
+    const row = micro[alg];
+    const warden = row['nestjs-warden'];
+    const raw = row['node:crypto (raw)'];
+    lines.push(
+      `| ${alg} | ${IMPLEMENTATIONS.map((name) => (row[name] === null ? 'n/a' : int(row[name]!))).join(' | ')} | ${
+        warden !== null && raw !== null ? ratio(warden / raw) : '–'
+      } |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+interface Target {
+  what: string;
+  adapter: Adapter;
+  measured: (get: (id: string) => Summary | undefined) => number | undefined;
+  min: number;
+}
+
+const toCeiling =
+  (id: string) =>
+  (get: (id: string) => Summary | undefined): number | undefined => {
+    const row = get(id);
+    const ceiling = get('unprotected');
+    return row === undefined || ceiling === undefined ? undefined : row.rps / ceiling.rps;
+  };
+
+function targets(): Target[] {
+  const list: Target[] = [];
+  const both = (what: string, id: string, express: number, fastify: number): void => {
+    list.push({ what, adapter: 'express', measured: toCeiling(id), min: express });
+    list.push({ what, adapter: 'fastify', measured: toCeiling(id), min: fastify });
+  };
+  both('HS256 / unprotected', 'hs256', 0.85, 0.65);
+  for (const [id, name] of [
+    ['rs256', 'RS256'],
+    ['es256', 'ES256'],
+    ['eddsa', 'EdDSA'],
+  ] as const)
+    both(`${name} / unprotected`, id, 0.8, 0.55);
+  both('Redis revocation / unprotected', 'redis', 0.7, 0.45);
+  for (const adapter of ['express', 'fastify'] as const) {
+    list.push({
+      what: 'API key / HS256',
+      adapter,
+      measured: (get) => ratioOf(get('apikey'), get('hs256')),
+      min: 1,
+    });
+  }
+  list.push({ what: 'HS256 / passport recipe', adapter: 'express', measured: (get) => ratioOf(get('hs256'), get('passport')), min: 4 });
+  list.push({ what: 'HS256 / passport recipe', adapter: 'fastify', measured: (get) => ratioOf(get('hs256'), get('passport')), min: 10 });
+  return list;
+}
+
+function ratioOf(a: Summary | undefined, b: Summary | undefined): number | undefined {
+  return a === undefined || b === undefined ? undefined : a.rps / b.rps;
+}
+
+/** Each target, met or missed (informational: the bench never fails on a ratio). */
+export function targetTable(results: Map<string, Outcome>): string {
+  const lines = ['| target | adapter | measured | wanted | |', '|---|---|---:|---:|---|'];
+  for (const target of targets()) {
+    const measured = target.measured((id) => summarize(results.get(key(target.adapter, id))));
+    const verdict = measured === undefined ? 'not measured' : measured >= target.min ? 'met' : `missed by ${ratio(target.min - measured)}`;
+    lines.push(
+      `| ${target.what} | ${target.adapter} | ${measured === undefined ? '–' : ratio(measured)} | ≥ ${ratio(target.min)} | ${verdict} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function key(adapter: Adapter, id: string): string {
+  return `${adapter}:${id}`;
+}

@@ -1,0 +1,57 @@
+import type { BenchAlgorithm } from './fixtures.js';
+
+export type Adapter = 'express' | 'fastify';
+export const ADAPTERS: readonly Adapter[] = ['express', 'fastify'];
+
+/** One row of the table: an app, and the credential each request carries. */
+export interface Scenario {
+  id: string;
+  label: string;
+  /** Which app module the server builds (bench/apps/<app>.app.ts). */
+  app: 'unprotected' | 'passport' | 'warden';
+  /** The token each request carries (`Authorization: Bearer`), if any. */
+  token?: BenchAlgorithm;
+  /** Each request carries the API key instead of a token. */
+  apiKey?: boolean;
+  /** nestjs-warden only: `@Permissions()` on the route. */
+  permissions?: boolean;
+  /** nestjs-warden only: a `userLoader` configured (never called by the handler). */
+  userLoader?: boolean;
+  /** nestjs-warden only: `RedisRevocation` as the module's store. */
+  redis?: boolean;
+  /** A row that needs a part still being built: the export the built package must have. */
+  requires?: { exportName: string; file: string };
+  /** Kept by `--quick`. */
+  quick: boolean;
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  { id: 'unprotected', label: 'unprotected (no auth module)', app: 'unprotected', quick: true },
+  { id: 'passport', label: '@nestjs/passport + passport-jwt HS256', app: 'passport', token: 'HS256', quick: true },
+  { id: 'hs256', label: 'nestjs-warden HS256', app: 'warden', token: 'HS256', quick: true },
+  { id: 'rs256', label: 'nestjs-warden RS256', app: 'warden', token: 'RS256', quick: true },
+  { id: 'es256', label: 'nestjs-warden ES256', app: 'warden', token: 'ES256', quick: false },
+  { id: 'eddsa', label: 'nestjs-warden EdDSA', app: 'warden', token: 'EdDSA', quick: false },
+  { id: 'perms', label: 'nestjs-warden HS256 + @Permissions', app: 'warden', token: 'HS256', permissions: true, quick: true },
+  { id: 'loader', label: 'nestjs-warden HS256 + userLoader (unused)', app: 'warden', token: 'HS256', userLoader: true, quick: false },
+  {
+    id: 'apikey',
+    label: 'nestjs-warden API key',
+    app: 'warden',
+    apiKey: true,
+    requires: { exportName: 'ApiKeyAuthentication', file: 'src/backends/api-key.backend.ts' },
+    quick: true,
+  },
+  {
+    id: 'redis',
+    label: 'nestjs-warden HS256 + RedisRevocation',
+    app: 'warden',
+    token: 'HS256',
+    redis: true,
+    requires: { exportName: 'RedisRevocation', file: 'src/revocation/redis-revocation.store.ts' },
+    quick: true,
+  },
+];
+
+/** The path every scenario serves: a small JSON body. */
+export const ROUTE = '/hello';

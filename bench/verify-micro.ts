@@ -1,0 +1,107 @@
+/**
+ * The verify micro-benchmark, in its own process: ops/s of one token verification per
+ * algorithm, for nestjs-warden's verifier, raw node:crypto, jose and jsonwebtoken.
+ */
+import { createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { jwtVerify } from 'jose';
+import jwt from 'jsonwebtoken';
+import { JwtAuthentication } from 'nestjs-warden';
+import { ALGORITHMS, type BenchAlgorithm, type Fixtures } from './fixtures.js';
+
+export interface MicroRequest {
+  fixtures: Fixtures;
+  /** Milliseconds measured per cell. */
+  durationMs: number;
+}
+export const IMPLEMENTATIONS = ['nestjs-warden', 'node:crypto (raw)', 'jose', 'jsonwebtoken'] as const;
+export type Implementation = (typeof IMPLEMENTATIONS)[number];
+/** ops/s per algorithm and implementation; `null` when the library does not support it. */
+export type MicroResult = Record<BenchAlgorithm, Record<Implementation, number | null>>;
+
+type Verify = () => unknown;
+
+/** A hand-written verifier: prepared key, one signature check, the payload parsed, `exp` checked. */
+function rawVerifier(alg: BenchAlgorithm, key: KeyObject): (token: string) => unknown {
+  return (token) => {
+    const second = token.lastIndexOf('.');
+    const input = token.slice(0, second);
+    const signature = Buffer.from(token.slice(second + 1), 'base64url');
+    let ok: boolean;
+    if (alg === 'HS256') {
+      const expected = createHmac('sha256', key).update(input).digest();
+      ok = expected.length === signature.length && timingSafeEqual(expected, signature);
+    } else if (alg === 'ES256') {
+      ok = verify('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }, signature);
+    } else {
+      ok = verify(alg === 'EdDSA' ? null : 'sha256', Buffer.from(input), key, signature);
+    }
+    if (!ok) throw new Error('bad signature');
+    const payload = JSON.parse(Buffer.from(input.slice(input.indexOf('.') + 1), 'base64url').toString()) as { exp: number };
+    if (payload.exp <= Date.now() / 1000) throw new Error('expired');
+    return payload;
+  };
+}
+
+async function measure(fn: Verify, durationMs: number): Promise<number> {
+  const run = async (ms: number): Promise<number> => {
+    const start = performance.now();
+    let count = 0;
+    let elapsed = 0;
+    do {
+      for (let i = 0; i < 100; i++) {
+        const result = fn();
+        if (result instanceof Promise) await result;
+      }
+      count += 100;
+      elapsed = performance.now() - start;
+    } while (elapsed < ms);
+    return (count * 1000) / elapsed;
+  };
+  await run(durationMs / 4);
+  return run(durationMs);
+}
+
+async function main(request: MicroRequest): Promise<MicroResult> {
+  const { fixtures, durationMs } = request;
+  const result = {} as MicroResult;
+  for (const alg of ALGORITHMS) {
+    const token = fixtures.tokens[alg];
+    const pem = alg === 'HS256' ? undefined : fixtures.publicKeys[alg];
+    const key = pem === undefined ? createSecretKey(Buffer.from(fixtures.secret)) : createPublicKey(pem);
+    const backend =
+      pem === undefined
+        ? new JwtAuthentication({ secret: fixtures.secret, algorithms: [alg] })
+        : new JwtAuthentication({ publicKey: pem, algorithms: [alg] });
+    const raw = rawVerifier(alg, key);
+    const candidates: Record<Implementation, Verify | null> = {
+      'nestjs-warden': () => backend.verify(token),
+      'node:crypto (raw)': () => raw(token),
+      jose: () => jwtVerify(token, key, { algorithms: [alg] }),
+      // What users of jsonwebtoken write: the secret (or PEM) as a string, re-imported per call.
+      jsonwebtoken: alg === 'EdDSA' ? null : () => jwt.verify(token, pem ?? fixtures.secret, { algorithms: [alg] }),
+    };
+    const row = {} as Record<Implementation, number | null>;
+    for (const name of IMPLEMENTATIONS) {
+      const fn = candidates[name];
+      if (fn === null) {
+        row[name] = null;
+        continue;
+      }
+      await fn(); // throws here, before any timing, if a verifier refuses the token
+      row[name] = await measure(fn, durationMs);
+    }
+    result[alg] = row;
+  }
+  return result;
+}
+
+process.on('disconnect', () => process.exit(0));
+process.once('message', (raw: unknown) => {
+  main(raw as MicroRequest).then(
+    (result) => process.send?.(result, () => process.exit(0)),
+    (error: unknown) => {
+      process.stderr.write(`micro-benchmark failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+});
