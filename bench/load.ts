@@ -17,6 +17,8 @@ export interface LoadResult {
   total: number;
   non2xx: number;
   errors: number;
+  /** Server CPU time (user + system) per request, in microseconds; set by the driver. */
+  cpuPerRequest?: number;
 }
 
 interface AutocannonResult {

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { ask, forkScript, installCleanup, killAll, startRedis, stop } from './children.js';
 import { makeFixtures, type Fixtures } from './fixtures.js';
 import type { LoadRequest, LoadResult } from './load.js';
-import { httpTable, key, microTable, rssTable, targetTable, type Outcome } from './report.js';
+import { httpTable, key, microTable, costTable, targetTable, type Outcome } from './report.js';
 import { ADAPTERS, ROUTE, SCENARIOS, type Adapter, type Scenario } from './scenarios.js';
 import type { ServerReply, StartMessage } from './server.js';
 import type { MicroRequest, MicroResult } from './verify-micro.js';
@@ -100,13 +100,23 @@ async function sanityCheck({ scenario, url, headers }: Running): Promise<void> {
   }
 }
 
+const cpuOf = (server: Running): Promise<number> =>
+  ask(
+    server.child,
+    { type: 'cpu' },
+    (reply) => ((reply as ServerReply).type === 'cpu' ? (reply as { micros: number }).micros : undefined),
+    5000,
+  );
+
 async function load(server: Running, seconds: number): Promise<LoadResult> {
+  const cpuBefore = await cpuOf(server);
   const child = forkScript('load.js');
   const request: LoadRequest = { url: server.url, headers: server.headers, connections: CONNECTIONS, duration: seconds };
   const result = await ask(child, request, (reply) => reply as LoadResult, (seconds + 20) * 1000);
   if (result.non2xx > 0 || result.errors > 0 || result.total === 0) {
     throw new Error(`${result.non2xx} non-2xx and ${result.errors} errors out of ${result.total} requests`);
   }
+  result.cpuPerRequest = ((await cpuOf(server)) - cpuBefore) / result.total;
   return result;
 }
 
@@ -194,8 +204,8 @@ async function main(): Promise<number> {
   console.log(httpTable(scenarios, results));
   console.log('\nTargets (informational; the bench never fails on a ratio):\n');
   console.log(targetTable(results));
-  console.log('\nServer RSS after load:\n');
-  console.log(rssTable(scenarios, results));
+  console.log('\nServer cost: CPU time per request (user + system) and RSS after the load:\n');
+  console.log(costTable(scenarios, results));
   if (micro !== undefined) {
     console.log('\nToken verification alone (one token reused; jsonwebtoken given the secret / PEM as a string, as its users do):\n');
     console.log(microTable(micro));

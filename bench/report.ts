@@ -57,14 +57,22 @@ export function httpTable(scenarios: readonly Scenario[], results: Map<string, O
   return lines.join('\n');
 }
 
-/** Resident memory of each server once its load is over. */
-export function rssTable(scenarios: readonly Scenario[], results: Map<string, Outcome>): string {
-  const lines = ['| scenario | Express RSS | Fastify RSS |', '|---|---:|---:|'];
+/**
+ * What each request costs the server: CPU time per request (user + system, median of the
+ * runs; steadier than req/s on a shared machine) and resident memory once the load is over.
+ */
+export function costTable(scenarios: readonly Scenario[], results: Map<string, Outcome>): string {
+  const lines = ['| scenario | Express CPU/req | RSS | Fastify CPU/req | RSS |', '|---|---:|---:|---:|---:|'];
   for (const scenario of scenarios) {
     const row = [scenario.label];
     for (const adapter of ['express', 'fastify'] as const) {
       const outcome = results.get(key(adapter, scenario.id));
-      row.push(outcome !== undefined && 'rss' in outcome && outcome.rss !== undefined ? `${(outcome.rss / 2 ** 20).toFixed(0)} MB` : '–');
+      if (outcome === undefined || !('runs' in outcome) || outcome.runs.length === 0) {
+        row.push('–', '–');
+        continue;
+      }
+      const cpu = median(outcome.runs.map((run) => run.cpuPerRequest ?? Number.NaN));
+      row.push(`${cpu.toFixed(0)} µs`, outcome.rss === undefined ? '–' : `${(outcome.rss / 2 ** 20).toFixed(0)} MB`);
     }
     lines.push(`| ${row.join(' | ')} |`);
   }

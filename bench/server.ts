@@ -18,7 +18,8 @@ export interface StartMessage {
   fixtures: Fixtures;
   redisUrl?: string;
 }
-export type ServerReply = { type: 'ready'; port: number } | { type: 'rss'; rss: number } | { type: 'error'; message: string };
+export type ServerReply =
+  { type: 'ready'; port: number } | { type: 'rss'; rss: number } | { type: 'cpu'; micros: number } | { type: 'error'; message: string };
 
 async function buildModule(message: StartMessage): Promise<Type> {
   const { scenario, fixtures, redisUrl } = message;
@@ -47,7 +48,7 @@ const send = (reply: ServerReply): void => {
 let app: INestApplication | undefined;
 process.on('disconnect', () => process.exit(0));
 process.on('message', (raw: unknown) => {
-  const message = raw as StartMessage | { type: 'rss' } | { type: 'stop' };
+  const message = raw as StartMessage | { type: 'rss' } | { type: 'cpu' } | { type: 'stop' };
   if (message.type === 'start') {
     start(message).then(
       (started) => {
@@ -61,6 +62,9 @@ process.on('message', (raw: unknown) => {
     );
   } else if (message.type === 'rss') {
     send({ type: 'rss', rss: process.memoryUsage().rss });
+  } else if (message.type === 'cpu') {
+    const usage = process.cpuUsage();
+    send({ type: 'cpu', micros: usage.user + usage.system });
   } else if (message.type === 'stop') {
     const closing = app?.close() ?? Promise.resolve();
     void closing.finally(() => process.exit(0));
