@@ -35,7 +35,7 @@ const { values: args } = parseArgs({
 const quick = args.quick === true;
 const runs = Number(args.runs ?? (quick ? 1 : 3));
 const duration = Number(args.duration ?? (quick ? 3 : 10));
-const warmup = quick ? 1 : 3;
+const warmup = quick ? 1 : 2;
 const only = args.only?.split(',');
 const adapters = ADAPTERS.filter((adapter) => args.adapter === undefined || args.adapter === adapter);
 const scenarios = SCENARIOS.filter((scenario) =>

@@ -8,7 +8,7 @@ export interface Scenario {
   id: string;
   label: string;
   /** Which app module the server builds (bench/apps/<app>.app.ts). */
-  app: 'unprotected' | 'passport' | 'warden';
+  app: 'unprotected' | 'raw-guard' | 'passport' | 'warden';
   /** The token each request carries (`Authorization: Bearer`), if any. */
   token?: BenchAlgorithm;
   /** Each request carries the API key instead of a token. */
@@ -27,6 +27,7 @@ export interface Scenario {
 
 export const SCENARIOS: readonly Scenario[] = [
   { id: 'unprotected', label: 'unprotected (no auth module)', app: 'unprotected', quick: true },
+  { id: 'raw', label: 'reference: hand-written node:crypto guard', app: 'raw-guard', token: 'HS256', quick: false },
   { id: 'passport', label: '@nestjs/passport + passport-jwt HS256', app: 'passport', token: 'HS256', quick: true },
   { id: 'hs256', label: 'nestjs-warden HS256', app: 'warden', token: 'HS256', quick: true },
   { id: 'rs256', label: 'nestjs-warden RS256', app: 'warden', token: 'RS256', quick: true },

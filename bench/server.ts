@@ -26,6 +26,8 @@ async function buildModule(message: StartMessage): Promise<Type> {
   switch (scenario.app) {
     case 'unprotected':
       return (await import('./apps/unprotected.app.js')).createModule();
+    case 'raw-guard':
+      return (await import('./apps/raw-guard.app.js')).createModule(fixtures);
     case 'passport':
       return (await import('./apps/passport.app.js')).createModule(fixtures);
     case 'warden':
