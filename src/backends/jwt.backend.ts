@@ -11,7 +11,7 @@ import {
   type JwtAlgorithm,
   type KeyInput,
 } from '../jwt/jwt-algorithms.js';
-import { decodeJwt, verifyDecoded, type ClaimRules, type DecodedJwt, type JwtPayload } from '../jwt/jwt-verifier.js';
+import { checkTimes, decodeJwt, verifyDecoded, type ClaimRules, type DecodedJwt, type JwtPayload } from '../jwt/jwt-verifier.js';
 import type { RevocationStore } from '../revocation/revocation.store.js';
 import type { AuthenticationBackend, BackendSetup, OpenApiSecurityScheme } from './authentication-backend.interface.js';
 import { readScheme, readSingleHeader } from './credentials.js';
@@ -55,6 +55,14 @@ export interface JwtAuthenticationOptions {
   requiredClaims?: string[];
   /** A revocation store for this backend; defaults to the module's `revocation`. */
   revocation?: RevocationStore;
+  /**
+   * How many verified tokens are remembered, keyed by the whole token, so a client that
+   * reuses its token skips signature verification. `exp`/`nbf` are re-checked on every use
+   * and revocation is checked after the cache on every request; failures are never cached.
+   * `0` disables the cache.
+   * @default 10000
+   */
+  cacheSize?: number;
 }
 
 /**
@@ -76,6 +84,9 @@ export class JwtAuthentication implements AuthenticationBackend {
   private readonly scheme: string;
   private readonly maxTokenLength: number;
   private revocation: RevocationStore | undefined;
+  /** Verified payloads by token, oldest first (insertion order evicts first). */
+  private readonly verified = new Map<string, JwtPayload>();
+  private readonly cacheSize: number;
 
   constructor(options: JwtAuthenticationOptions) {
     const what = 'JwtAuthentication';
@@ -115,6 +126,9 @@ export class JwtAuthentication implements AuthenticationBackend {
     this.scheme = options.scheme ?? 'Bearer';
     this.maxTokenLength = options.maxTokenLength ?? 8192;
     this.revocation = options.revocation;
+    const cacheSize = options.cacheSize ?? 10_000;
+    if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new TypeError(`${what}: \`cacheSize\` must be a whole number >= 0`);
+    this.cacheSize = cacheSize;
   }
 
   setup(setup: BackendSetup): void {
@@ -135,12 +149,39 @@ export class JwtAuthentication implements AuthenticationBackend {
    * its claims. Throws the `AuthError` that names the first failure.
    */
   verify(token: string): JwtPayload {
+    const now = Date.now() / 1000;
+    const cached = this.verified.get(token);
+    if (cached !== undefined) {
+      try {
+        checkTimes(cached, this.rules, now);
+      } catch (error) {
+        this.verified.delete(token);
+        throw error;
+      }
+      return cached;
+    }
     const decoded = decodeJwt(token, this.algorithms, this.maxTokenLength);
-    const payload = verifyDecoded(decoded, this.keyFor(decoded), this.rules, Date.now() / 1000);
+    const payload = verifyDecoded(decoded, this.keyFor(decoded), this.rules, now);
     if (payload.type !== undefined && payload.type !== 'access') {
       throw new TokenClaimsInvalidError('Only an access token is accepted here');
     }
+    this.remember(token, payload);
     return payload;
+  }
+
+  /** How many verified tokens the cache holds. */
+  get cachedTokens(): number {
+    return this.verified.size;
+  }
+
+  private remember(token: string, payload: JwtPayload): void {
+    if (this.cacheSize === 0) return;
+    if (this.verified.size >= this.cacheSize) {
+      const oldest = this.verified.keys().next();
+      if (oldest.done !== true) this.verified.delete(oldest.value);
+    }
+    // Frozen: the same claims object is shared by every request that presents this token.
+    this.verified.set(token, Object.freeze(payload));
   }
 
   protected keyFor(decoded: DecodedJwt): KeyObject {

@@ -116,9 +116,7 @@ export function checkClaims(payload: JwtPayload, rules: ClaimRules, now: number)
   if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((item) => typeof item === 'string'))) {
     throw new TokenClaimsInvalidError('The "aud" claim must be a string or an array of strings');
   }
-  // RFC 7519 §4.1.4: the token must not be accepted "on or after" exp.
-  if (typeof exp === 'number' && exp <= now - rules.leeway) throw new TokenExpiredError();
-  if (typeof nbf === 'number' && nbf > now + rules.leeway) throw new TokenNotYetValidError();
+  checkTimes(payload, rules, now);
   if (rules.issuer !== undefined && !rules.issuer.includes(payload.iss as string)) {
     throw new TokenClaimsInvalidError('The token issuer is not accepted');
   }
@@ -128,6 +126,16 @@ export function checkClaims(payload: JwtPayload, rules: ClaimRules, now: number)
       throw new TokenClaimsInvalidError('The token audience is not accepted');
     }
   }
+}
+
+/**
+ * The claims that change meaning with time: `exp` (RFC 7519 §4.1.4: not accepted "on or
+ * after" it) and `nbf`. Run on every use of an already verified payload too.
+ */
+export function checkTimes(payload: JwtPayload, rules: ClaimRules, now: number): void {
+  const { exp, nbf } = payload;
+  if (typeof exp === 'number' && exp <= now - rules.leeway) throw new TokenExpiredError();
+  if (typeof nbf === 'number' && nbf > now + rules.leeway) throw new TokenNotYetValidError();
 }
 
 /** Strict base64url: the alphabet only, no padding, and no impossible length (4n + 1). */
