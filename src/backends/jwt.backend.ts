@@ -13,6 +13,7 @@ import {
 } from '../jwt/jwt-algorithms.js';
 import { checkTimes, decodeJwt, verifyDecoded, type ClaimRules, type DecodedJwt, type JwtPayload } from '../jwt/jwt-verifier.js';
 import type { RevocationStore } from '../revocation/revocation.store.js';
+import { JwksKeySet } from '../jwt/jwks-key-set.js';
 import type { AuthenticationBackend, BackendSetup, OpenApiSecurityScheme } from './authentication-backend.interface.js';
 import { readScheme, readSingleHeader } from './credentials.js';
 
@@ -63,6 +64,23 @@ export interface JwtAuthenticationOptions {
    * @default 10000
    */
   cacheSize?: number;
+  /** A remote key set (an identity provider's JWKS), keys chosen by `kid`; https, or http on loopback. */
+  jwksUri?: string;
+  /**
+   * Minimum milliseconds between two fetches caused by unknown `kid`s.
+   * @default 30000
+   */
+  jwksCooldownMs?: number;
+  /**
+   * Milliseconds after which the key set is refreshed in the background (key rotation).
+   * @default 600000
+   */
+  jwksMaxAgeMs?: number;
+  /**
+   * Milliseconds a fetch may take; past it the request fails closed (503 `auth_unavailable`).
+   * @default 5000
+   */
+  jwksTimeoutMs?: number;
 }
 
 /**
@@ -84,6 +102,7 @@ export class JwtAuthentication implements AuthenticationBackend {
   private readonly scheme: string;
   private readonly maxTokenLength: number;
   private revocation: RevocationStore | undefined;
+  private readonly jwks: JwksKeySet | undefined;
   /** Verified payloads by token, oldest first (insertion order evicts first). */
   private readonly verified = new Map<string, JwtPayload>();
   private readonly cacheSize: number;
@@ -102,9 +121,24 @@ export class JwtAuthentication implements AuthenticationBackend {
         );
       }
     }
+    if (options.jwksUri !== undefined) {
+      JwksKeySet.checkUri(options.jwksUri, what);
+      if (options.secret !== undefined || options.publicKey !== undefined) {
+        throw new TypeError(`${what}: give either \`jwksUri\` or \`secret\`/\`publicKey\`, not both (use two backends)`);
+      }
+      const symmetric = algorithms.find((algorithm) => isSymmetric(algorithm));
+      if (symmetric !== undefined)
+        throw new TypeError(`${what}: ${symmetric} cannot be verified with a JWKS (shared secrets are never fetched)`);
+      this.jwks = new JwksKeySet({
+        uri: options.jwksUri,
+        cooldownMs: options.jwksCooldownMs ?? 30_000,
+        maxAgeMs: options.jwksMaxAgeMs ?? 600_000,
+        timeoutMs: options.jwksTimeoutMs ?? 5_000,
+      });
+    }
     const secret = options.secret === undefined ? undefined : importSecret(options.secret, what);
     const publicKey = options.publicKey === undefined ? undefined : importPublicKey(options.publicKey, what);
-    for (const algorithm of algorithms) {
+    for (const algorithm of this.jwks === undefined ? algorithms : []) {
       const key = isSymmetric(algorithm) ? secret : publicKey;
       if (key === undefined) {
         throw new TypeError(`${what}: algorithm ${algorithm} has no key: give ${isSymmetric(algorithm) ? '`secret`' : '`publicKey`'}`);
@@ -140,8 +174,9 @@ export class JwtAuthentication implements AuthenticationBackend {
     if (value === undefined) return null;
     const token = readScheme(value, this.scheme);
     if (token === undefined) return null;
-    const payload = this.verify(token);
-    return this.checkRevocation(payload, () => toResult(payload));
+    const verified = this.verifyToken(token);
+    if (verified instanceof Promise) return verified.then((payload) => this.checkRevocation(payload, () => toResult(payload)));
+    return this.checkRevocation(verified, () => toResult(verified));
   }
 
   /**
@@ -149,6 +184,16 @@ export class JwtAuthentication implements AuthenticationBackend {
    * its claims. Throws the `AuthError` that names the first failure.
    */
   verify(token: string): JwtPayload {
+    const result = this.verifyToken(token);
+    if (result instanceof Promise) {
+      void result.catch(() => undefined);
+      throw new AuthUnavailableError('The signing key is being fetched; use verifyToken() with a JWKS');
+    }
+    return result;
+  }
+
+  /** Like {@link verify}, but waits for a remote key set when the token's key is not cached yet. */
+  verifyToken(token: string): JwtPayload | Promise<JwtPayload> {
     const now = Date.now() / 1000;
     const cached = this.verified.get(token);
     if (cached !== undefined) {
@@ -161,7 +206,13 @@ export class JwtAuthentication implements AuthenticationBackend {
       return cached;
     }
     const decoded = decodeJwt(token, this.algorithms, this.maxTokenLength);
-    const payload = verifyDecoded(decoded, this.keyFor(decoded), this.rules, now);
+    const key = this.keyFor(decoded);
+    if (key instanceof Promise) return key.then((ready) => this.finish(token, decoded, ready, Date.now() / 1000));
+    return this.finish(token, decoded, key, now);
+  }
+
+  private finish(token: string, decoded: DecodedJwt, key: KeyObject, now: number): JwtPayload {
+    const payload = verifyDecoded(decoded, key, this.rules, now);
     if (payload.type !== undefined && payload.type !== 'access') {
       throw new TokenClaimsInvalidError('Only an access token is accepted here');
     }
@@ -184,7 +235,8 @@ export class JwtAuthentication implements AuthenticationBackend {
     this.verified.set(token, Object.freeze(payload));
   }
 
-  protected keyFor(decoded: DecodedJwt): KeyObject {
+  protected keyFor(decoded: DecodedJwt): KeyObject | Promise<KeyObject> {
+    if (this.jwks !== undefined) return this.jwks.resolve(decoded.header.kid, decoded.header.alg);
     const key = this.keys.get(decoded.header.alg);
     if (key === undefined) throw new TokenInvalidError('No key for the token algorithm');
     return key;
