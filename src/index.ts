@@ -30,6 +30,8 @@ export {
 
 export type { AuthenticationBackend, BackendSetup, OpenApiSecurityScheme } from './backends/authentication-backend.interface.js';
 export { JwtAuthentication, type JwtAuthenticationOptions } from './backends/jwt.backend.js';
+export { SessionAuthentication, type SessionAuthenticationOptions } from './backends/session.backend.js';
+export { loginSession, logoutSession } from './sessions/session.helpers.js';
 export type { JwtAlgorithm, KeyInput } from './jwt/jwt-algorithms.js';
 
 export type { RequestContext, AuthResult, AuthUser } from './context/request-context.interface.js';

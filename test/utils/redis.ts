@@ -73,6 +73,7 @@ async function waitUntilReady(url: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500 });
+    client.on('error', () => undefined);
     try {
       await client.connect();
       await client.ping();

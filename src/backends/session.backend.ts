@@ -1,0 +1,79 @@
+import { AuthError, AuthUnavailableError, SessionInvalidError } from '../auth.errors.js';
+import { contextFrom } from '../context/attach-context.js';
+import type { AuthRequest } from '../context/auth-request.interface.js';
+import type { AuthResult, RequestContext } from '../context/request-context.interface.js';
+import { readSessionValue } from '../sessions/session.helpers.js';
+import type { AuthenticationBackend, BackendSetup, OpenApiSecurityScheme } from './authentication-backend.interface.js';
+
+/** Options of {@link SessionAuthentication}. */
+export interface SessionAuthenticationOptions {
+  /**
+   * The session field that holds the user id (written by `loginSession`).
+   * @default 'userId'
+   */
+  userIdKey?: string;
+  /**
+   * The session cookie's name, for OpenAPI.
+   * @default 'connect.sid'
+   */
+  cookieName?: string;
+}
+
+/**
+ * Authenticates a server-side session (`express-session` on Express, `@fastify/session`
+ * on Fastify; the application registers it). The session's user is loaded through the
+ * module's `userLoader` on every request, so a user deleted or disabled since login is
+ * refused at once (401 `session_invalid`); `request.user` then reuses that load.
+ *
+ * @example
+ * ```ts
+ * AuthModule.forRoot({ authentication: [new SessionAuthentication()], userLoader: (ctx) => users.find(ctx.userId) })
+ * ```
+ */
+export class SessionAuthentication implements AuthenticationBackend {
+  readonly name = 'session';
+  private readonly userIdKey: string;
+  private readonly cookieName: string;
+  private loadUser: ((context: RequestContext) => Promise<unknown>) | undefined;
+
+  constructor(options: SessionAuthenticationOptions = {}) {
+    this.userIdKey = options.userIdKey ?? 'userId';
+    this.cookieName = options.cookieName ?? 'connect.sid';
+  }
+
+  setup(setup: BackendSetup): void {
+    if (setup.loadUser === undefined) {
+      throw new TypeError('SessionAuthentication needs a `userLoader` in AuthModule options, to check that the session user still exists');
+    }
+    this.loadUser = setup.loadUser;
+  }
+
+  authenticate(request: AuthRequest): Promise<AuthResult | null> | null {
+    const id = readSessionValue(request, this.userIdKey);
+    if (id === undefined || id === null) return null;
+    if (typeof id !== 'string' && typeof id !== 'number') throw new SessionInvalidError();
+    const userId = String(id);
+    const loadUser = this.loadUser;
+    if (loadUser === undefined) throw new AuthUnavailableError('SessionAuthentication was not set up by AuthModule');
+    return loadUser(contextFrom({ userId }, this.name)).then(
+      (user) => {
+        if (user === null || user === undefined) throw new SessionInvalidError('The session user no longer exists or is disabled');
+        const fields = user as { isStaff?: unknown; isSuperuser?: unknown; permissions?: unknown };
+        return {
+          userId,
+          user,
+          isStaff: fields.isStaff === true,
+          isSuperuser: fields.isSuperuser === true,
+          permissions: Array.isArray(fields.permissions) ? fields.permissions.filter((p): p is string => typeof p === 'string') : [],
+        };
+      },
+      (error: unknown) => {
+        throw error instanceof AuthError ? error : new AuthUnavailableError('The user could not be loaded', { cause: error });
+      },
+    );
+  }
+
+  openApiScheme(): OpenApiSecurityScheme {
+    return { name: 'session', scheme: { type: 'apiKey', in: 'cookie', name: this.cookieName } };
+  }
+}
