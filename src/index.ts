@@ -32,6 +32,12 @@ export type { AuthenticationBackend, BackendSetup, OpenApiSecurityScheme } from 
 export { JwtAuthentication, type JwtAuthenticationOptions } from './backends/jwt.backend.js';
 export { SessionAuthentication, type SessionAuthenticationOptions } from './backends/session.backend.js';
 export { loginSession, logoutSession } from './sessions/session.helpers.js';
+export {
+  PassportAuthentication,
+  type PassportAuthenticationOptions,
+  type PassportStrategyLike,
+  type PassportStrategyActions,
+} from './backends/passport.backend.js';
 export type { JwtAlgorithm, KeyInput } from './jwt/jwt-algorithms.js';
 
 export type { RequestContext, AuthResult, AuthUser } from './context/request-context.interface.js';
