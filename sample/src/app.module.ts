@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Module } from '@nestjs/common';
-import { AuthModule, InMemoryRevocation, JwtAuthentication } from 'nestjs-warden';
+import { AuthModule, InMemoryRevocation, JwtAuthentication, SessionAuthentication } from 'nestjs-warden';
+import { BasicAuthentication } from './basic/basic.authentication.js';
+import { BasicController } from './basic/basic.controller.js';
+import { SessionController } from './session/session.controller.js';
 import { AuthController } from './auth/auth.controller.js';
 import { DemoController } from './demo/demo.controller.js';
 import { UsersModule } from './users/users.module.js';
@@ -15,13 +18,14 @@ export const JWT_SECRET = process.env.JWT_SECRET ?? randomBytes(48).toString('ba
     AuthModule.forRootAsync({
       inject: [UsersService],
       useFactory: (users: UsersService) => ({
-        authentication: [new JwtAuthentication({ secret: JWT_SECRET, algorithms: ['HS256'] })],
+        authentication: [new JwtAuthentication({ secret: JWT_SECRET, algorithms: ['HS256'] }), new SessionAuthentication()],
         userLoader: (context) => users.load(context),
         tokens: { secret: JWT_SECRET, algorithm: 'HS256', accessTtl: 3600 },
         revocation: new InMemoryRevocation(),
       }),
     }),
   ],
-  controllers: [AuthController, DemoController],
+  controllers: [AuthController, DemoController, SessionController, BasicController],
+  providers: [BasicAuthentication],
 })
 export class AppModule {}

@@ -1,9 +1,13 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
+import { configureSample } from './setup.js';
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule);
+  const release = await configureSample(app);
+  app.enableShutdownHooks();
+  process.once('beforeExit', () => void release());
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port, process.env.HOST ?? '127.0.0.1');
   console.log(`nestjs-warden sample listening on http://127.0.0.1:${port}`);

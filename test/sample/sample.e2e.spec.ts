@@ -1,11 +1,15 @@
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from '../../sample/src/app.module.js';
+import { configureSample } from '../../sample/src/setup.js';
 import { ADAPTERS, startApp, type TestApp } from '../utils/app.js';
 
 describe.each(ADAPTERS)('the sample app answers as the README shows (%s)', (adapter) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startApp(adapter, { imports: [AppModule] });
+    t = await startApp(adapter, { imports: [AppModule] }, async (app) => {
+      await configureSample(app);
+    });
   });
   afterAll(() => t.close());
 
@@ -41,5 +45,21 @@ describe.each(ADAPTERS)('the sample app answers as the README shows (%s)', (adap
     expect((await t.http.get('/reports').set('authorization', `Bearer ${carol}`)).body.code).toBe('permission_denied');
     expect((await t.http.get('/admin').set('authorization', `Bearer ${bob}`)).status).toBe(403);
     expect((await t.http.get('/admin').set('authorization', `Bearer ${alice}`)).body).toEqual({ message: 'Welcome, admin' });
+  });
+
+  it('sessions: POST /session/login, GET /session/me, POST /session/logout', async () => {
+    const agent = request.agent(t.url);
+    expect((await agent.post('/session/login').send({ username: 'bob', password: 'wrong' })).status).toBe(401);
+    expect((await agent.post('/session/login').send({ username: 'bob', password: 'bob-password' })).status).toBe(200);
+    const me = await agent.get('/session/me');
+    expect(me.status).toBe(200);
+    expect(me.body.user).toMatchObject({ id: 2, username: 'bob' });
+    expect((await agent.post('/session/logout')).status).toBe(200);
+    expect((await agent.get('/session/me')).body.code).toBe('credentials_missing');
+  });
+
+  it('HTTP Basic through passport: GET /basic/me', async () => {
+    expect((await t.http.get('/basic/me').auth('bob', 'bob-password')).body.user).toMatchObject({ username: 'bob' });
+    expect((await t.http.get('/basic/me').auth('bob', 'nope')).body.code).toBe('token_invalid');
   });
 });

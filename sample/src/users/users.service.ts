@@ -11,7 +11,15 @@ export interface User extends AuthUser {
 
 /** Demo users (in memory). Passwords are hashed with bcrypt, as a real store would keep them. */
 const SEED: Array<Omit<User, 'passwordHash'> & { password: string }> = [
-  { id: 1, username: 'alice', password: 'alice-password', isStaff: true, isSuperuser: true, permissions: ['reports:read', 'reports:write'], active: true },
+  {
+    id: 1,
+    username: 'alice',
+    password: 'alice-password',
+    isStaff: true,
+    isSuperuser: true,
+    permissions: ['reports:read', 'reports:write'],
+    active: true,
+  },
   { id: 2, username: 'bob', password: 'bob-password', isStaff: false, isSuperuser: false, permissions: ['reports:read'], active: true },
   { id: 3, username: 'carol', password: 'carol-password', isStaff: false, isSuperuser: false, permissions: [], active: true },
 ];
@@ -34,7 +42,11 @@ export class UsersService {
   /** The userLoader: the public view of the user behind a request context. */
   async load(context: RequestContext): Promise<Omit<User, 'passwordHash'> | null> {
     const user = this.findById(context.userId);
-    if (user === null) return null;
+    return user === null ? null : this.toPublic(user);
+  }
+
+  /** A user without its password hash. */
+  toPublic(user: User): Omit<User, 'passwordHash'> {
     const { passwordHash: _hash, ...publicUser } = user;
     return publicUser;
   }
