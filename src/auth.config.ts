@@ -8,6 +8,7 @@ import type { RequestContext } from './context/request-context.interface.js';
 import type { Guard } from './guards/guard.interface.js';
 import { IsAuthenticated } from './guards/permission.guards.js';
 import { RevocationStore } from './revocation/revocation.store.js';
+import { CsrfProtection } from './csrf/csrf-protection.js';
 
 /**
  * The module's options, validated once at start-up. Misconfiguration throws a `TypeError`
@@ -18,6 +19,8 @@ export class AuthConfig implements OnModuleInit {
   readonly guards: readonly Guard[];
   readonly realm: string;
   readonly revocation: RevocationStore;
+  /** CSRF protection for cookie transport; present when `tokens` is configured. */
+  readonly csrf: CsrfProtection | undefined;
   readonly options: AuthModuleOptions;
   private backendList: AuthenticationBackend[] = [];
   private loader: ((context: RequestContext) => Promise<unknown>) | undefined;
@@ -35,6 +38,7 @@ export class AuthConfig implements OnModuleInit {
     this.guards = options.guards ?? [IsAuthenticated()];
     this.realm = options.realm ?? DEFAULT_REALM;
     this.revocation = revocation;
+    this.csrf = options.tokens === undefined ? undefined : new CsrfProtection(options.tokens);
   }
 
   async onModuleInit(): Promise<void> {
@@ -78,7 +82,7 @@ export class AuthConfig implements OnModuleInit {
   }
 
   private setupFor(): BackendSetup {
-    return { platform: this.platform, revocation: this.revocation, moduleRef: this.moduleRef, loadUser: this.loader };
+    return { platform: this.platform, revocation: this.revocation, moduleRef: this.moduleRef, loadUser: this.loader, csrf: this.csrf };
   }
 
   private async resolveClass(type: Type<AuthenticationBackend>): Promise<AuthenticationBackend> {

@@ -68,4 +68,5 @@ export { RevocationStore, type RevocationQuery } from './revocation/revocation.s
 export { InMemoryRevocation, type InMemoryRevocationOptions } from './revocation/in-memory-revocation.store.js';
 
 export { TokenService } from './tokens/token.service.js';
+export type { CookieResponse } from './tokens/token-cookies.js';
 export type { TokenPair, AccessTokenOptions } from './tokens/token.types.js';

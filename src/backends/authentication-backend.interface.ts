@@ -2,6 +2,7 @@ import type { ModuleRef } from '@nestjs/core';
 import type { AuthRequest } from '../context/auth-request.interface.js';
 import type { RequestContext, AuthResult } from '../context/request-context.interface.js';
 import type { RevocationStore } from '../revocation/revocation.store.js';
+import type { CsrfProtection } from '../csrf/csrf-protection.js';
 
 /** What the module hands every backend once, at start-up. */
 export interface BackendSetup {
@@ -13,6 +14,8 @@ export interface BackendSetup {
   moduleRef: ModuleRef;
   /** Loads the user for a context; `undefined` when no `userLoader` is configured. */
   loadUser: ((context: RequestContext) => Promise<unknown>) | undefined;
+  /** CSRF protection of the cookie transport; `undefined` when the module has no `tokens`. */
+  csrf: CsrfProtection | undefined;
 }
 
 /**

@@ -14,6 +14,7 @@ import {
 import { checkTimes, decodeJwt, verifyDecoded, type ClaimRules, type DecodedJwt, type JwtPayload } from '../jwt/jwt-verifier.js';
 import type { RevocationStore } from '../revocation/revocation.store.js';
 import { JwksKeySet } from '../jwt/jwks-key-set.js';
+import { readCookie, type CsrfProtection } from '../csrf/csrf-protection.js';
 import type { AuthenticationBackend, BackendSetup, OpenApiSecurityScheme } from './authentication-backend.interface.js';
 import { readScheme, readSingleHeader } from './credentials.js';
 
@@ -64,6 +65,12 @@ export interface JwtAuthenticationOptions {
    * @default 10000
    */
   cacheSize?: number;
+  /**
+   * Also read the token from this cookie when the header is absent (set by
+   * `TokenService.setAuthCookies`). Cookie-authenticated requests with an unsafe method
+   * must echo the login's CSRF token in `X-CSRF-Token`. Needs `tokens` in the module options.
+   */
+  cookie?: string;
   /** A remote key set (an identity provider's JWKS), keys chosen by `kid`; https, or http on loopback. */
   jwksUri?: string;
   /**
@@ -103,6 +110,8 @@ export class JwtAuthentication implements AuthenticationBackend {
   private readonly maxTokenLength: number;
   private revocation: RevocationStore | undefined;
   private readonly jwks: JwksKeySet | undefined;
+  private readonly cookie: string | undefined;
+  private csrf: CsrfProtection | undefined;
   /** Verified payloads by token, oldest first (insertion order evicts first). */
   private readonly verified = new Map<string, JwtPayload>();
   private readonly cacheSize: number;
@@ -160,6 +169,7 @@ export class JwtAuthentication implements AuthenticationBackend {
     this.scheme = options.scheme ?? 'Bearer';
     this.maxTokenLength = options.maxTokenLength ?? 8192;
     this.revocation = options.revocation;
+    this.cookie = options.cookie;
     const cacheSize = options.cacheSize ?? 10_000;
     if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new TypeError(`${what}: \`cacheSize\` must be a whole number >= 0`);
     this.cacheSize = cacheSize;
@@ -167,16 +177,30 @@ export class JwtAuthentication implements AuthenticationBackend {
 
   setup(setup: BackendSetup): void {
     this.revocation ??= setup.revocation;
+    if (this.cookie !== undefined) {
+      if (setup.csrf === undefined)
+        throw new TypeError('JwtAuthentication: `cookie` transport needs `tokens` in AuthModule options (it binds the CSRF token)');
+      this.csrf = setup.csrf;
+    }
   }
 
   authenticate(request: AuthRequest): AuthResult | null | Promise<AuthResult | null> {
     const value = readSingleHeader(request, this.header);
-    if (value === undefined) return null;
-    const token = readScheme(value, this.scheme);
+    let token = value === undefined ? undefined : readScheme(value, this.scheme);
+    let fromCookie = false;
+    if (value === undefined && this.cookie !== undefined) {
+      token = readCookie(request, this.cookie);
+      fromCookie = token !== undefined && token !== '';
+      if (!fromCookie) token = undefined;
+    }
     if (token === undefined) return null;
+    const accept = (payload: JwtPayload): AuthResult | Promise<AuthResult> => {
+      // A browser sends cookies on cross-site requests too: unsafe ones must prove same-site origin.
+      if (fromCookie) this.csrf?.check(request, payload);
+      return this.checkRevocation(payload, () => toResult(payload));
+    };
     const verified = this.verifyToken(token);
-    if (verified instanceof Promise) return verified.then((payload) => this.checkRevocation(payload, () => toResult(payload)));
-    return this.checkRevocation(verified, () => toResult(verified));
+    return verified instanceof Promise ? verified.then(accept) : accept(verified);
   }
 
   /**

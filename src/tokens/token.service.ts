@@ -7,6 +7,8 @@ import type { AuthUser } from '../context/request-context.interface.js';
 import type { JwtPayload } from '../jwt/jwt-verifier.js';
 import { RevocationStore } from '../revocation/revocation.store.js';
 import { TokenSigner } from './token-signer.js';
+import { clearAuthCookies as clearCookies, writeAuthCookies, type CookieResponse } from './token-cookies.js';
+import type { CsrfProtection } from '../csrf/csrf-protection.js';
 import type { AccessTokenOptions, TokenPair } from './token.types.js';
 
 const REGISTERED = new Set(['sub', 'iat', 'exp', 'nbf', 'jti', 'iss', 'aud', 'type', 'fresh', 'fam']);
@@ -21,7 +23,7 @@ export class TokenService {
   private readonly signer: TokenSigner | undefined;
 
   constructor(
-    config: AuthConfig,
+    private readonly config: AuthConfig,
     private readonly store: RevocationStore,
   ) {
     this.signer = config.options.tokens === undefined ? undefined : new TokenSigner(config.options.tokens);
@@ -95,6 +97,29 @@ export class TokenService {
     this.requireSigner();
     const now = Math.floor(Date.now() / 1000);
     await this.guard(() => this.store.revokeAllForUser(String(sub), now, this.familyExpiry()));
+  }
+
+  /**
+   * Sets the access and refresh tokens as HttpOnly cookies (`Max-Age` = lifetime, the
+   * refresh cookie scoped to `refreshPath`) and the page-readable CSRF cookie bound to this
+   * login, on the response `@Res({ passthrough: true })` gives (Express or Fastify).
+   */
+  setAuthCookies(response: CookieResponse, pair: TokenPair): void {
+    const signer = this.requireSigner();
+    const claims = signer.verify(pair.access_token);
+    const family = typeof claims.fam === 'string' ? claims.fam : String(claims.jti);
+    writeAuthCookies(response, pair, this.requireCsrf(), { access: signer.accessTtl, refresh: signer.refreshTtl }, family);
+  }
+
+  /** Expires the access, refresh and CSRF cookies (a logout). */
+  clearAuthCookies(response: CookieResponse): void {
+    clearCookies(response, this.requireCsrf());
+  }
+
+  private requireCsrf(): CsrfProtection {
+    const csrf = this.config.csrf;
+    if (csrf === undefined) throw TokenSigner.missing();
+    return csrf;
   }
 
   private pair(user: AuthUser, family: string, fresh: boolean): TokenPair {
