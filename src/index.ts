@@ -70,3 +70,5 @@ export { InMemoryRevocation, type InMemoryRevocationOptions } from './revocation
 export { TokenService } from './tokens/token.service.js';
 export type { CookieResponse } from './tokens/token-cookies.js';
 export type { TokenPair, AccessTokenOptions } from './tokens/token.types.js';
+
+export { applySwaggerAuth, type OpenApiDocumentLike } from './swagger/apply-swagger-auth.js';

@@ -4,6 +4,7 @@ import { AuthModule, InMemoryRevocation, JwtAuthentication, SessionAuthenticatio
 import { BasicAuthentication } from './basic/basic.authentication.js';
 import { BasicController } from './basic/basic.controller.js';
 import { SessionController } from './session/session.controller.js';
+import { WebController } from './web/web.controller.js';
 import { AuthController } from './auth/auth.controller.js';
 import { DemoController } from './demo/demo.controller.js';
 import { UsersModule } from './users/users.module.js';
@@ -18,14 +19,23 @@ export const JWT_SECRET = process.env.JWT_SECRET ?? randomBytes(48).toString('ba
     AuthModule.forRootAsync({
       inject: [UsersService],
       useFactory: (users: UsersService) => ({
-        authentication: [new JwtAuthentication({ secret: JWT_SECRET, algorithms: ['HS256'] }), new SessionAuthentication()],
+        authentication: [
+          new JwtAuthentication({ secret: JWT_SECRET, algorithms: ['HS256'], cookie: 'access_token' }),
+          new SessionAuthentication(),
+        ],
         userLoader: (context) => users.load(context),
-        tokens: { secret: JWT_SECRET, algorithm: 'HS256', accessTtl: 3600 },
+        tokens: {
+          secret: JWT_SECRET,
+          algorithm: 'HS256',
+          accessTtl: 3600,
+          // Secure cookies need https: on for production, off for http://127.0.0.1 while trying the sample.
+          cookies: { secure: process.env.NODE_ENV === 'production', refreshPath: '/web/refresh' },
+        },
         revocation: new InMemoryRevocation(),
       }),
     }),
   ],
-  controllers: [AuthController, DemoController, SessionController, BasicController],
+  controllers: [AuthController, DemoController, SessionController, BasicController, WebController],
   providers: [BasicAuthentication],
 })
 export class AppModule {}

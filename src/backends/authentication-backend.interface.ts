@@ -49,7 +49,7 @@ export interface AuthenticationBackend {
   /** Called once at start-up; throw a `TypeError` to refuse a bad configuration. */
   setup?(setup: BackendSetup): void | Promise<void>;
   /** The security scheme this backend declares in OpenAPI, if any. */
-  openApiScheme?(): OpenApiSecurityScheme | undefined;
+  openApiScheme?(): OpenApiSecurityScheme | OpenApiSecurityScheme[] | undefined;
 }
 
 /** An OpenAPI security scheme a backend declares (see `applySwaggerAuth`). */

@@ -290,8 +290,10 @@ export class JwtAuthentication implements AuthenticationBackend {
     );
   }
 
-  openApiScheme(): OpenApiSecurityScheme {
-    return { name: 'bearer', scheme: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } };
+  openApiScheme(): OpenApiSecurityScheme[] {
+    const bearer = { name: 'bearer', scheme: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } };
+    if (this.cookie === undefined) return [bearer];
+    return [bearer, { name: `cookie_${this.cookie}`, scheme: { type: 'apiKey', in: 'cookie', name: this.cookie } }];
   }
 }
 

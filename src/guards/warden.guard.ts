@@ -1,14 +1,14 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { lastValueFrom, isObservable } from 'rxjs';
-import { AUTH_METADATA, PERMISSIONS_METADATA } from '../auth.constants.js';
+import { PERMISSIONS_METADATA } from '../auth.constants.js';
 import { AuthConfig } from '../auth.config.js';
 import { CredentialsMissingError, PermissionDeniedError } from '../auth.errors.js';
 import type { AuthenticationBackend } from '../backends/authentication-backend.interface.js';
 import { attachContext, contextFrom } from '../context/attach-context.js';
 import type { AuthRequest } from '../context/auth-request.interface.js';
 import { anonymousContext, type AuthResult, type RequestContext } from '../context/request-context.interface.js';
-import type { AuthMetadata } from '../decorators/auth.decorator.js';
+import { resolveAuth } from '../decorators/resolve-auth.js';
 import type { Guard } from './guard.interface.js';
 import { HasAllPermissions } from './permission.guards.js';
 
@@ -132,16 +132,13 @@ export class WardenGuard implements CanActivate {
    * them. `@Permissions()` on class and method both apply.
    */
   private async resolvePlan(handler: Handler, controller: Controller): Promise<Plan> {
-    const [onMethod, onClass] = this.reflector.getAll<(AuthMetadata | undefined)[]>(AUTH_METADATA, [handler, controller]);
-    const nearest = onMethod ?? onClass;
-    if (nearest?.public === true) return { public: true, backends: [], guards: [] };
-    const levels = [onMethod, onClass].filter(
-      (level): level is Exclude<AuthMetadata, { public: true }> => level !== undefined && level.public !== true,
-    );
-    const backendRefs = levels.find((level) => level.authentication !== undefined)?.authentication;
-    const guards = levels.find((level) => level.guards !== undefined)?.guards ?? this.config.guards;
+    const resolved = resolveAuth(this.reflector, handler, controller);
+    if (resolved.public) return { public: true, backends: [], guards: [] };
+    const guards = resolved.guards ?? this.config.guards;
     const backends =
-      backendRefs === undefined ? this.config.backends : await Promise.all(backendRefs.map((ref) => this.config.backend(ref)));
+      resolved.authentication === undefined
+        ? this.config.backends
+        : await Promise.all(resolved.authentication.map((ref) => this.config.backend(ref)));
     const permissions = this.reflector.getAllAndMerge<string[]>(PERMISSIONS_METADATA, [handler, controller]);
     return {
       public: false,
