@@ -7,7 +7,7 @@ export const LOGIN_PAGE = `<!doctype html>
 <style>
   body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; color: #222; }
   fieldset { border: 1px solid #ccc; border-radius: 6px; margin-bottom: 1rem; }
-  pre { background: #f4f4f4; padding: .75rem; border-radius: 6px; min-height: 2rem; white-space: pre-wrap; }
+  pre { background: #f4f4f4; padding: .75rem; border-radius: 6px; min-height: 2rem; white-space: pre-wrap; overflow-wrap: anywhere; }
   button { margin-right: .5rem; }
 </style>
 </head>
