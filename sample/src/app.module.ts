@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Module } from '@nestjs/common';
-import { AuthModule, InMemoryRevocation, JwtAuthentication, SessionAuthentication } from 'nestjs-warden';
+import { AuthModule, InMemoryRevocation, JwtAuthentication, RedisRevocation, SessionAuthentication } from 'nestjs-warden';
 import { BasicAuthentication } from './basic/basic.authentication.js';
 import { BasicController } from './basic/basic.controller.js';
 import { SessionController } from './session/session.controller.js';
@@ -31,7 +31,8 @@ export const JWT_SECRET = process.env.JWT_SECRET ?? randomBytes(48).toString('ba
           // Secure cookies need https: on for production, off for http://127.0.0.1 while trying the sample.
           cookies: { secure: process.env.NODE_ENV === 'production', refreshPath: '/web/refresh' },
         },
-        revocation: new InMemoryRevocation(),
+        // Shared by every instance when REDIS_URL is set; in this process's memory otherwise.
+        revocation: process.env.REDIS_URL ? new RedisRevocation({ url: process.env.REDIS_URL }) : new InMemoryRevocation(),
       }),
     }),
   ],

@@ -62,4 +62,21 @@ describe.each(ADAPTERS)('the sample app answers as the README shows (%s)', (adap
     expect((await t.http.get('/basic/me').auth('bob', 'bob-password')).body.user).toMatchObject({ username: 'bob' });
     expect((await t.http.get('/basic/me').auth('bob', 'nope')).body.code).toBe('token_invalid');
   });
+
+  it('refresh, replayed refresh, logout and logout-all as the README shows', async () => {
+    const pair = (await t.http.post('/auth/login').send({ username: 'bob', password: 'bob-password' })).body;
+    const next = await t.http.post('/auth/refresh').send({ refresh_token: pair.refresh_token });
+    expect(next.status).toBe(200);
+    expect((await t.http.post('/auth/refresh').send({ refresh_token: pair.refresh_token })).body.code).toBe('token_reused');
+    expect((await t.http.get('/me').set('authorization', `Bearer ${next.body.access_token}`)).body.code).toBe('token_revoked');
+
+    const other = (await t.http.post('/auth/login').send({ username: 'carol', password: 'carol-password' })).body;
+    expect((await t.http.post('/auth/logout').set('authorization', `Bearer ${other.access_token}`)).status).toBe(200);
+    expect((await t.http.get('/me').set('authorization', `Bearer ${other.access_token}`)).body.code).toBe('token_revoked');
+
+    const alice = (await t.http.post('/auth/login').send({ username: 'alice', password: 'alice-password' })).body;
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
+    expect((await t.http.post('/auth/logout-all').set('authorization', `Bearer ${alice.access_token}`)).status).toBe(200);
+    expect((await t.http.get('/me').set('authorization', `Bearer ${alice.access_token}`)).body.code).toBe('token_revoked');
+  });
 });
