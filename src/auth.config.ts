@@ -1,3 +1,4 @@
+import { isClass } from './auth.utils.js';
 import { Inject, Injectable, type OnModuleInit, type Type } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { DEFAULT_REALM } from './auth.constants.js';
@@ -112,10 +113,6 @@ export class AuthConfig implements OnModuleInit {
       return this.moduleRef.create(type);
     }
   }
-}
-
-function isClass(value: unknown): boolean {
-  return typeof value === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(value));
 }
 
 function validateOptions(options: AuthModuleOptions): void {

@@ -30,6 +30,12 @@ export {
 
 export type { AuthenticationBackend, BackendSetup, OpenApiSecurityScheme } from './backends/authentication-backend.interface.js';
 export { JwtAuthentication, type JwtAuthenticationOptions } from './backends/jwt.backend.js';
+export {
+  ApiKeyAuthentication,
+  type ApiKeyAuthenticationOptions,
+  type ApiKeyGrant,
+  type ApiKeyValidator,
+} from './backends/api-key.backend.js';
 export { SessionAuthentication, type SessionAuthenticationOptions } from './backends/session.backend.js';
 export { loginSession, logoutSession } from './sessions/session.helpers.js';
 export {

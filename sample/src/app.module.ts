@@ -5,6 +5,7 @@ import { BasicAuthentication } from './basic/basic.authentication.js';
 import { BasicController } from './basic/basic.controller.js';
 import { SessionController } from './session/session.controller.js';
 import { WebController } from './web/web.controller.js';
+import { InternalController } from './internal/internal.controller.js';
 import { AuthController } from './auth/auth.controller.js';
 import { DemoController } from './demo/demo.controller.js';
 import { UsersModule } from './users/users.module.js';
@@ -36,7 +37,7 @@ export const JWT_SECRET = process.env.JWT_SECRET ?? randomBytes(48).toString('ba
       }),
     }),
   ],
-  controllers: [AuthController, DemoController, SessionController, BasicController, WebController],
+  controllers: [AuthController, DemoController, SessionController, BasicController, WebController, InternalController],
   providers: [BasicAuthentication],
 })
 export class AppModule {}

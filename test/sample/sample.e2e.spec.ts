@@ -79,4 +79,10 @@ describe.each(ADAPTERS)('the sample app answers as the README shows (%s)', (adap
     expect((await t.http.post('/auth/logout-all').set('authorization', `Bearer ${alice.access_token}`)).status).toBe(200);
     expect((await t.http.get('/me').set('authorization', `Bearer ${alice.access_token}`)).body.code).toBe('token_revoked');
   });
+
+  it('GET /internal with the API key', async () => {
+    const ok = await t.http.get('/internal').set('x-api-key', 'sample-internal-key-change-me');
+    expect(ok.body).toEqual({ service: 'reporting-service', status: 'ok' });
+    expect((await t.http.get('/internal').set('x-api-key', 'wrong-key')).body.code).toBe('api_key_invalid');
+  });
 });

@@ -19,6 +19,7 @@ const EXPECTED: Record<string, unknown[]> = {
   'get /session/me': [{ session: [] }],
   'post /session/logout': [{ session: [] }],
   'get /basic/me': [{ basic: [] }],
+  'get /internal': [{ api_key: [] }],
 };
 
 describe('applySwaggerAuth on the sample app', () => {
@@ -38,6 +39,7 @@ describe('applySwaggerAuth on the sample app', () => {
       cookie_access_token: { type: 'apiKey', in: 'cookie', name: 'access_token' },
       session: { type: 'apiKey', in: 'cookie', name: 'connect.sid' },
       basic: { type: 'http', scheme: 'basic' },
+      api_key: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
     });
   });
 

@@ -1,0 +1,159 @@
+import { isClass } from '../auth.utils.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Type } from '@nestjs/common';
+import { ApiKeyInvalidError, AuthError, AuthUnavailableError } from '../auth.errors.js';
+import type { AuthRequest } from '../context/auth-request.interface.js';
+import type { AuthResult } from '../context/request-context.interface.js';
+import type { AuthenticationBackend, BackendSetup, OpenApiSecurityScheme } from './authentication-backend.interface.js';
+import { readScheme, readSingleHeader } from './credentials.js';
+
+/** What a key grants. */
+export interface ApiKeyGrant {
+  /** Becomes `context.userId`. */
+  name?: string;
+  /** Becomes `context.permissions`. */
+  permissions?: string[];
+}
+
+/** Looks keys up in the application's own store; `null` for an unknown key. */
+export interface ApiKeyValidator {
+  validate(key: string): ApiKeyGrant | null | Promise<ApiKeyGrant | null>;
+}
+
+/** Options of {@link ApiKeyAuthentication}. */
+export interface ApiKeyAuthenticationOptions {
+  /** Plaintext keys: a list, or key → grant. */
+  keys?: string[] | Record<string, ApiKeyGrant>;
+  /** Hex SHA-256 of each key → grant, so plaintext keys need not sit in configuration. */
+  hashedKeys?: Record<string, ApiKeyGrant>;
+  /** Looks a key up elsewhere: a function, or an injectable class with `validate(key)`. */
+  validate?: ((key: string) => ApiKeyGrant | null | Promise<ApiKeyGrant | null>) | Type<ApiKeyValidator>;
+  /**
+   * The header the key is read from.
+   * @default 'x-api-key'
+   */
+  header?: string;
+  /** A scheme before the key, e.g. `'Api-Key'` with `header: 'authorization'`. */
+  scheme?: string;
+  /**
+   * Longer keys are refused before any work.
+   * @default 1024
+   */
+  maxKeyLength?: number;
+}
+
+interface Entry {
+  digest: Buffer;
+  grant: ApiKeyGrant;
+}
+
+/**
+ * Authenticates an API key (`X-API-Key` by default). Configured keys are kept only as
+ * SHA-256 digests; a presented key is hashed once and compared with every digest in
+ * constant time, with no early exit, so neither the position of a mismatch nor which key
+ * matched shows in the timing. Keys never appear in logs or error messages.
+ *
+ * @example
+ * ```ts
+ * new ApiKeyAuthentication({ hashedKeys: { '9f86d0…': { name: 'billing', permissions: ['invoices:read'] } } })
+ * ```
+ */
+export class ApiKeyAuthentication implements AuthenticationBackend {
+  readonly name = 'api_key';
+  private readonly entries: Entry[];
+  private readonly header: string;
+  private readonly scheme: string | undefined;
+  private readonly maxKeyLength: number;
+  private validator: ((key: string) => ApiKeyGrant | null | Promise<ApiKeyGrant | null>) | undefined;
+
+  constructor(private readonly options: ApiKeyAuthenticationOptions) {
+    const what = 'ApiKeyAuthentication';
+    if (options.keys === undefined && options.hashedKeys === undefined && options.validate === undefined) {
+      throw new TypeError(`${what}: give \`keys\`, \`hashedKeys\` or \`validate\``);
+    }
+    const plain: Array<[string, ApiKeyGrant]> = Array.isArray(options.keys)
+      ? options.keys.map((key) => [key, {}])
+      : Object.entries(options.keys ?? {});
+    this.entries = plain.map(([key, grant]) => {
+      if (typeof key !== 'string' || key.length < 16) throw new TypeError(`${what}: every key must be a string of at least 16 characters`);
+      return { digest: sha256(key), grant };
+    });
+    for (const [hash, grant] of Object.entries(options.hashedKeys ?? {})) {
+      if (!/^[0-9a-f]{64}$/i.test(hash))
+        throw new TypeError(`${what}: every hashedKeys entry must be a hex SHA-256 digest (64 characters)`);
+      this.entries.push({ digest: Buffer.from(hash, 'hex'), grant });
+    }
+    if (typeof options.validate === 'function' && !isClass(options.validate)) {
+      this.validator = options.validate as (key: string) => ApiKeyGrant | null | Promise<ApiKeyGrant | null>;
+    }
+    this.header = (options.header ?? 'x-api-key').toLowerCase();
+    this.scheme = options.scheme;
+    this.maxKeyLength = options.maxKeyLength ?? 1024;
+  }
+
+  async setup(setup: BackendSetup): Promise<void> {
+    const validate = this.options.validate;
+    if (validate !== undefined && isClass(validate)) {
+      const type = validate as Type<ApiKeyValidator>;
+      let instance: ApiKeyValidator;
+      try {
+        instance = setup.moduleRef.get(type, { strict: false });
+      } catch {
+        instance = await setup.moduleRef.create(type);
+      }
+      this.validator = (key) => instance.validate(key);
+    }
+  }
+
+  authenticate(request: AuthRequest): AuthResult | null | Promise<AuthResult | null> {
+    const value = readSingleHeader(request, this.header);
+    if (value === undefined) return null;
+    const key = this.scheme === undefined ? value : readScheme(value, this.scheme);
+    if (key === undefined) return null;
+    if (key.length === 0 || key.length > this.maxKeyLength) throw new ApiKeyInvalidError();
+    const grant = this.match(key);
+    if (grant !== undefined) return toResult(grant);
+    if (this.validator === undefined) throw new ApiKeyInvalidError();
+    let answer: ApiKeyGrant | null | Promise<ApiKeyGrant | null>;
+    try {
+      answer = this.validator(key);
+    } catch (error) {
+      throw unavailable(error);
+    }
+    if (!(answer instanceof Promise)) return accept(answer);
+    return answer.then(accept, (error: unknown) => {
+      throw unavailable(error);
+    });
+  }
+
+  private match(key: string): ApiKeyGrant | undefined {
+    const digest = sha256(key);
+    let found: ApiKeyGrant | undefined;
+    for (const entry of this.entries) {
+      // Every digest is compared, whatever matched before.
+      if (timingSafeEqual(entry.digest, digest) && found === undefined) found = entry.grant;
+    }
+    return found;
+  }
+
+  openApiScheme(): OpenApiSecurityScheme {
+    return { name: 'api_key', scheme: { type: 'apiKey', in: 'header', name: this.options.header ?? 'X-API-Key' } };
+  }
+}
+
+function accept(grant: ApiKeyGrant | null): AuthResult {
+  if (grant === null || grant === undefined) throw new ApiKeyInvalidError();
+  return toResult(grant);
+}
+
+function toResult(grant: ApiKeyGrant): AuthResult {
+  return { userId: grant.name ?? null, permissions: grant.permissions ?? [], claims: grant.name === undefined ? {} : { name: grant.name } };
+}
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+function unavailable(error: unknown): AuthError {
+  return error instanceof AuthError ? error : new AuthUnavailableError('The API key store did not answer', { cause: error });
+}
