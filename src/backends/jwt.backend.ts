@@ -311,7 +311,8 @@ export function revocationQuery(payload: JwtPayload): { jti?: string; family?: s
 export function toResult(payload: JwtPayload): AuthResult {
   const permissions = payload.permissions;
   return {
-    userId: typeof payload.sub === 'string' ? payload.sub : null,
+    // `sub` is a string by RFC 7519; a number some issuers send is read as its string form.
+    userId: typeof payload.sub === 'string' ? payload.sub : typeof payload.sub === 'number' ? String(payload.sub) : null,
     isStaff: payload.is_staff === true,
     isSuperuser: payload.is_superuser === true,
     permissions: Array.isArray(permissions) ? permissions.filter((item): item is string => typeof item === 'string') : [],

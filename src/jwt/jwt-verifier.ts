@@ -98,11 +98,6 @@ export function checkClaims(payload: JwtPayload, rules: ClaimRules, now: number)
   for (const name of rules.requiredClaims) {
     if (payload[name] === undefined) throw new TokenClaimsInvalidError(`The token has no "${name}" claim`);
   }
-  for (const name of ['iss', 'sub', 'jti'] as const) {
-    if (payload[name] !== undefined && typeof payload[name] !== 'string') {
-      throw new TokenClaimsInvalidError(`The "${name}" claim must be a string`);
-    }
-  }
   const { exp, nbf, iat, aud } = payload;
   for (const [name, value] of [
     ['exp', exp],

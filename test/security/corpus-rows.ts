@@ -363,8 +363,18 @@ export function corpusRows(): CorpusRow[] {
   timed('iat as a string', `{"sub":"x","exp":${now() + 600},"iat":"now"}`, CLAIMS, 'RFC 7519 §4.1.6');
   timed('iat as an object', `{"sub":"x","exp":${now() + 600},"iat":{}}`, CLAIMS, 'RFC 7519 §4.1.6');
   timed('iat 1e309', `{"sub":"x","exp":${now() + 600},"iat":1e309}`, CLAIMS, 'RFC 7519 §4.1.6');
-  timed('sub as a number', `{"sub":42,"exp":${now() + 600}}`, CLAIMS, 'RFC 7519 §4.1.2');
-  timed('jti as an object', `{"sub":"x","jti":{},"exp":${now() + 600}}`, CLAIMS, 'RFC 7519 §4.1.7');
+  timed(
+    'control: sub as a number (read as its string form)',
+    `{"sub":42,"exp":${now() + 600}}`,
+    OK,
+    'RFC 7519 §4.1.2, API.md (sub → userId string)',
+  );
+  timed(
+    'control: jti as an object (not a string: never matches a revocation, accepted as jose does)',
+    `{"sub":"x","jti":{},"exp":${now() + 600}}`,
+    OK,
+    'RFC 7519 §4.1.7',
+  );
   add(
     'expired and forged: signature reported first',
     'verification order (API.md)',
