@@ -70,8 +70,8 @@ async function main(request: MicroRequest): Promise<MicroResult> {
     const key = pem === undefined ? createSecretKey(Buffer.from(fixtures.secret)) : createPublicKey(pem);
     const backend =
       pem === undefined
-        ? new JwtAuthentication({ secret: fixtures.secret, algorithms: [alg] })
-        : new JwtAuthentication({ publicKey: pem, algorithms: [alg] });
+        ? new JwtAuthentication({ secret: fixtures.secret, algorithms: [alg], cacheSize: 0 })
+        : new JwtAuthentication({ publicKey: pem, algorithms: [alg], cacheSize: 0 });
     const raw = rawVerifier(alg, key);
     const candidates: Record<Implementation, Verify | null> = {
       'nestjs-warden': () => backend.verify(token),

@@ -57,8 +57,9 @@ export class RedisRevocation extends RevocationStore implements OnModuleDestroy 
     this.prefix = options.keyPrefix ?? 'warden:';
     this.channel = `${this.prefix}events`;
     this.timeoutMs = options.timeoutMs ?? 500;
+    // Commands wait for a (re)connection, but never longer than `timeoutMs` (see bounded()).
     const settings: RedisOptions = {
-      enableOfflineQueue: false,
+      enableOfflineQueue: true,
       maxRetriesPerRequest: 1,
       connectTimeout: Math.max(1000, this.timeoutMs),
       retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
