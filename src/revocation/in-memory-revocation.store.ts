@@ -1,4 +1,5 @@
 import type { OnModuleDestroy } from '@nestjs/common';
+import { AuthUnavailableError } from '../auth.errors.js';
 import { RevocationStore, type RevocationQuery } from './revocation.store.js';
 
 /** Options of {@link InMemoryRevocation}. */
@@ -8,6 +9,13 @@ export interface InMemoryRevocationOptions {
    * @default 60000
    */
   sweepIntervalMs?: number;
+  /**
+   * The most entries held. When full, expired entries are swept first; if it is still full,
+   * a new revocation is refused with `AuthUnavailableError` (503) rather than evicting a live
+   * one, which would silently un-revoke a token.
+   * @default 1000000
+   */
+  maxEntries?: number;
 }
 
 /**
@@ -22,22 +30,28 @@ export class InMemoryRevocation extends RevocationStore implements OnModuleDestr
   private readonly cutoffs = new Map<string, { cutoff: number; expiresAt: number }>();
   private readonly consumed = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;
+  private readonly maxEntries: number;
+  private lastFullSweep = 0;
 
   constructor(options: InMemoryRevocationOptions = {}) {
     super();
+    this.maxEntries = options.maxEntries ?? 1_000_000;
     this.timer = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 60_000);
     this.timer.unref();
   }
 
   async revoke(jti: string, expiresAt: number): Promise<void> {
+    this.reserve();
     this.tokens.set(jti, expiresAt);
   }
 
   async revokeFamily(family: string, expiresAt: number): Promise<void> {
+    this.reserve();
     this.families.set(family, Math.max(expiresAt, this.families.get(family) ?? 0));
   }
 
   async revokeAllForUser(sub: string, cutoff: number, expiresAt: number): Promise<void> {
+    this.reserve();
     const previous = this.cutoffs.get(sub);
     this.cutoffs.set(sub, {
       cutoff: Math.max(cutoff, previous?.cutoff ?? 0),
@@ -58,8 +72,22 @@ export class InMemoryRevocation extends RevocationStore implements OnModuleDestr
 
   async consume(jti: string, expiresAt: number): Promise<boolean> {
     if (live(this.consumed.get(jti), Date.now() / 1000)) return false;
+    this.reserve();
     this.consumed.set(jti, expiresAt);
     return true;
+  }
+
+  /** Makes room for one entry, or refuses (fail closed) when live entries fill the store. */
+  private reserve(): void {
+    if (this.size < this.maxEntries) return;
+    const now = Date.now();
+    if (now - this.lastFullSweep >= 1000) {
+      this.lastFullSweep = now;
+      this.sweep();
+    }
+    if (this.size >= this.maxEntries) {
+      throw new AuthUnavailableError('The in-memory revocation store is full of live revocations');
+    }
   }
 
   /** Drops every entry whose token has expired. Runs on a timer; exposed for tests. */

@@ -1,0 +1,45 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { InMemoryRevocation } from './in-memory-revocation.store.js';
+
+describe('InMemoryRevocation', () => {
+  const stores: InMemoryRevocation[] = [];
+  const make = (options?: ConstructorParameters<typeof InMemoryRevocation>[0]): InMemoryRevocation => {
+    const store = new InMemoryRevocation(options);
+    stores.push(store);
+    return store;
+  };
+  afterEach(() => stores.splice(0).forEach((store) => store.onModuleDestroy()));
+
+  it('answers jti, family and per-user cut-offs, and forgets entries once their token has expired', async () => {
+    const store = make();
+    const now = Date.now() / 1000;
+    await store.revoke('j1', now + 60);
+    await store.revokeFamily('f1', now + 60);
+    await store.revokeAllForUser('u1', Math.floor(now), now + 60);
+    expect(store.isRevoked({ jti: 'j1' })).toBe(true);
+    expect(store.isRevoked({ jti: 'j2', family: 'f1' })).toBe(true);
+    expect(store.isRevoked({ sub: 'u1', iat: Math.floor(now) })).toBe(true);
+    expect(store.isRevoked({ sub: 'u1', iat: Math.floor(now) + 1 })).toBe(false);
+    expect(await store.consume('r1', now + 60)).toBe(true);
+    expect(await store.consume('r1', now + 60)).toBe(false);
+    store.sweep(now + 61);
+    expect(store.size).toBe(0);
+    expect(store.isRevoked({ jti: 'j1' })).toBe(false);
+  });
+
+  it('stays bounded under a flood of 1,000,000 revocations, and frees them when they expire', async () => {
+    const store = make();
+    const before = process.memoryUsage().heapUsed;
+    const exp = Date.now() / 1000 + 30;
+    for (let i = 0; i < 1_000_000; i++) await store.revoke(`jti-${i}`, exp);
+    const grown = process.memoryUsage().heapUsed - before;
+    console.log(`1,000,000 revocations: heap +${Math.round(grown / 1048576)} MiB`);
+    expect(store.size).toBe(1_000_000);
+    expect(grown).toBeLessThan(400 * 1024 * 1024);
+    await expect(store.revoke('one-too-many', exp)).rejects.toMatchObject({ code: 'auth_unavailable' });
+    store.sweep(exp + 1);
+    expect(store.size).toBe(0);
+    await store.revoke('fits-again', exp + 60);
+    expect(store.isRevoked({ jti: 'fits-again' })).toBe(true);
+  }, 60_000);
+});
