@@ -17,6 +17,8 @@ export interface Scenario {
   permissions?: boolean;
   /** nestjs-warden only: a `userLoader` configured (never called by the handler). */
   userLoader?: boolean;
+  /** nestjs-warden only: a provider injects `AuthContextService` (its AsyncLocalStorage scope is on). */
+  contextService?: boolean;
   /** nestjs-warden only: `RedisRevocation` as the module's store. */
   redis?: boolean;
   /** A row that needs a part still being built: the export the built package must have. */
@@ -35,6 +37,14 @@ export const SCENARIOS: readonly Scenario[] = [
   { id: 'eddsa', label: 'nestjs-warden EdDSA', app: 'warden', token: 'EdDSA', quick: false },
   { id: 'perms', label: 'nestjs-warden HS256 + @Permissions', app: 'warden', token: 'HS256', permissions: true, quick: true },
   { id: 'loader', label: 'nestjs-warden HS256 + userLoader (unused)', app: 'warden', token: 'HS256', userLoader: true, quick: false },
+  {
+    id: 'context',
+    label: 'nestjs-warden HS256 + AuthContextService injected',
+    app: 'warden',
+    token: 'HS256',
+    contextService: true,
+    quick: false,
+  },
   {
     id: 'apikey',
     label: 'nestjs-warden API key',

@@ -141,4 +141,7 @@ function validateOptions(options: AuthModuleOptions): void {
   if (userLoader !== undefined && typeof userLoader !== 'function') {
     throw new TypeError('AuthModule: `userLoader` must be a function or an injectable class with loadUser(context)');
   }
+  if (options.contextStorage !== undefined && typeof options.contextStorage !== 'boolean') {
+    throw new TypeError('AuthModule: `contextStorage` must be true, false, or left out (on when AuthContextService is injected)');
+  }
 }

@@ -78,4 +78,13 @@ export interface AuthModuleOptions {
    * @default 'api'
    */
   realm?: string;
+  /**
+   * Runs each request inside the `AsyncLocalStorage` scope that `AuthContextService` reads.
+   * By default it is on exactly when a provider, controller or module of the app injects
+   * `AuthContextService` (the scope costs every request a little on Node 20, so an app that
+   * never reads it does not pay). Set `true` when the service is only reached dynamically
+   * (`moduleRef.get(AuthContextService)`), `false` to turn the scope off.
+   * @default undefined (on when injected)
+   */
+  contextStorage?: boolean;
 }

@@ -1,6 +1,6 @@
-import { Controller, Get, Module, type Type } from '@nestjs/common';
+import { Controller, Get, Injectable, Module, type Type } from '@nestjs/common';
 import * as warden from 'nestjs-warden';
-import { AuthModule, JwtAuthentication, Permissions, type AuthenticationBackend, type RevocationStore } from 'nestjs-warden';
+import { AuthContextService, AuthModule, JwtAuthentication, Permissions, type AuthenticationBackend, type RevocationStore } from 'nestjs-warden';
 import type { Fixtures } from '../fixtures.js';
 import type { Scenario } from '../scenarios.js';
 import { HelloController } from './hello.controller.js';
@@ -42,7 +42,14 @@ export function createModule(scenario: Scenario, fixtures: Fixtures, redisUrl: s
     }
   }
 
+  /** Makes the app inject `AuthContextService`, which opens its AsyncLocalStorage scope per request. */
+  @Injectable()
+  class Audit {
+    constructor(readonly auth: AuthContextService) {}
+  }
+
   @Module({
+    providers: scenario.contextService === true ? [Audit] : [],
     imports: [
       AuthModule.forRoot({
         authentication,
