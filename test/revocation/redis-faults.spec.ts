@@ -75,4 +75,36 @@ describe.each(ADAPTERS)('RedisRevocation under faults (%s)', (adapter) => {
     await new Promise((resolve) => setTimeout(resolve, 1600));
     expect((await me(pair.access_token)).status).toBe(200);
   });
+
+  it('Redis blocked (DEBUG SLEEP): every answer within the timeout, a revoked token never accepted; recovers by itself', async () => {
+    const pair = await login();
+    const revoked = await login();
+    expect((await t.http.post('/auth/logout').set('authorization', `Bearer ${revoked.access_token}`)).status).toBe(200);
+    const admin = new Redis(redis.url);
+    try {
+      // The whole server stops answering for 1.5 s: connections stay open, nothing comes back.
+      const sleeping = admin.call('DEBUG', 'SLEEP', '1.5');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const checks = [
+        { res: () => me(pair.access_token), allowed: [200, 503] },
+        { res: () => me(revoked.access_token), allowed: [401, 503] },
+        { res: () => t.http.post('/auth/refresh').send({ refresh_token: pair.refresh_token }), allowed: [200, 503] },
+        { res: () => t.http.post('/auth/refresh').send({ refresh_token: revoked.refresh_token }), allowed: [401, 503] },
+      ];
+      for (const check of checks) {
+        const started = Date.now();
+        const res = await check.res();
+        expect(check.allowed).toContain(res.status);
+        if (res.status === 503) expect(res.body.code).toBe('auth_unavailable');
+        expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 700);
+      }
+      await sleeping;
+    } finally {
+      admin.disconnect();
+    }
+    await until(async () => (await me(pair.access_token)).status === 200, 5_000);
+    const after = await me(revoked.access_token);
+    expect(after.status).toBe(401);
+    expect(after.body.code).toBe('token_revoked');
+  });
 });

@@ -30,6 +30,12 @@ function hasRedisServer(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
+/** The major version of the installed redis-server (`Redis server v=7.0.15 ...`). */
+function redisMajorVersion(): number {
+  const output = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout ?? '';
+  return Number(/v=(\d+)\./.exec(output)?.[1] ?? 0);
+}
+
 /** Starts a private redis-server on a free port (needs the binary; fails with how to get it). */
 export async function startOwnRedis(): Promise<OwnedRedis> {
   if (!hasRedisServer()) throw new Error(`redis-server was not found. ${HOW_TO}`);
@@ -37,7 +43,9 @@ export async function startOwnRedis(): Promise<OwnedRedis> {
   let child: ChildProcess | undefined;
   const url = `redis://127.0.0.1:${port}`;
   const start = async (): Promise<void> => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    // `DEBUG SLEEP` (a fault the tests inject) is off by default since Redis 7; 6 has no such switch.
+    const debug = redisMajorVersion() >= 7 ? ['--enable-debug-command', 'local'] : [];
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...debug], {
       stdio: 'ignore',
     });
     await waitUntilReady(url);
