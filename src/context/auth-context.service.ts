@@ -6,6 +6,8 @@ import type { RequestContext } from './request-context.interface.js';
 /**
  * The current request's authentication, for services, without REQUEST-scoped providers:
  * it is carried by `AsyncLocalStorage` through the handler and everything it awaits.
+ * The scope is opened when the app injects this service (found at start-up) or when
+ * `AuthModule` is given `contextStorage: true`; otherwise every getter reads `undefined`.
  *
  * @example
  * ```ts
