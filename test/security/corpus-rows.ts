@@ -1,5 +1,6 @@
-import { createHmac, sign, type KeyObject } from 'node:crypto';
-import { AUDIENCE, ISSUER } from './corpus-app.js';
+import { createHash, createHmac, sign, type KeyObject } from 'node:crypto';
+import { CsrfProtection } from '../../src/csrf/csrf-protection.js';
+import { API_KEY, AUDIENCE, ISSUER } from './corpus-app.js';
 import { attackerEc, der, ed, HS_SECRET, jwkJson, OTHER_SECRET, otherRsa, P256_N, p256, p384, pem, rsa } from './corpus-keys.js';
 
 export interface Expectation {
@@ -15,6 +16,8 @@ export interface CorpusRow {
   /** Raw header lines: name, value, name, value… */
   headers: string[];
   expect: Expectation;
+  /** @default 'GET' */
+  method?: string;
 }
 
 const b64 = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -52,6 +55,10 @@ const EXPIRED = { status: 401, code: 'token_expired' };
 const NOT_YET = { status: 401, code: 'token_not_yet_valid' };
 const MISSING = { status: 401, code: 'credentials_missing' };
 const OK = { status: 200 };
+const KEY_INVALID = { status: 401, code: 'api_key_invalid' };
+const CSRF = { status: 403, code: 'csrf_failed' };
+const DENIED = { status: 403, code: 'permission_denied' };
+const DOUBLED = { status: 400, code: 'invalid_request' };
 
 export function corpusRows(): CorpusRow[] {
   const rows: CorpusRow[] = [];
@@ -449,5 +456,101 @@ export function corpusRows(): CorpusRow[] {
   add('Cyrillic look-alike scheme', 'Unicode homoglyph', '/hs', ['Authorization', `Веаrer ${hsToken()}`], MISSING);
   add('Basic scheme', 'RFC 7617', '/hs', ['Authorization', 'Basic dXNlcjpwYXNz'], MISSING);
   add('empty Authorization header', 'RFC 6750 §3.1', '/hs', ['Authorization', ''], MISSING);
+
+  // --- API keys (constant-time comparison of SHA-256 digests)
+  const apiKey = (value: string): string[] => ['X-API-Key', value];
+  const flip = (value: string, index: number): string =>
+    value.slice(0, index) + (value[index] === 'a' ? 'b' : 'a') + value.slice(index + 1);
+  add('API key: the right key (control)', 'control', '/key', apiKey(API_KEY), OK);
+  add('API key: last byte differs', 'byte-at-a-time guessing (CWE-208)', '/key', apiKey(flip(API_KEY, API_KEY.length - 1)), KEY_INVALID);
+  add('API key: first byte differs', 'CWE-208', '/key', apiKey(flip(API_KEY, 0)), KEY_INVALID);
+  add('API key: the key minus its last byte', 'prefix match (CWE-208)', '/key', apiKey(API_KEY.slice(0, -1)), KEY_INVALID);
+  add('API key: the key plus one byte', 'prefix match (CWE-208)', '/key', apiKey(`${API_KEY}0`), KEY_INVALID);
+  add('API key: the key in upper case', 'case folding', '/key', apiKey(API_KEY.toUpperCase()), KEY_INVALID);
+  add(
+    'API key: its SHA-256 digest sent as the key',
+    'hash used as a password (pass-the-hash)',
+    '/key',
+    apiKey(createHash('sha256').update(API_KEY).digest('hex')),
+    KEY_INVALID,
+  );
+  add('API key: a JWT sent as the key', 'credential confusion', '/key', apiKey(hsToken()), KEY_INVALID);
+  add('API key: 8 KiB of key', 'resource exhaustion (CWE-400)', '/key', apiKey('k'.repeat(8192)), KEY_INVALID);
+  add('API key: the key twice', 'header duplication (RFC 9110 §5.3)', '/key', [...apiKey(API_KEY), ...apiKey(API_KEY)], DOUBLED);
+  add(
+    'API key: a wrong key, then the right one',
+    'header duplication (RFC 9110 §5.3)',
+    '/key',
+    [...apiKey('wrong'), ...apiKey(API_KEY)],
+    DOUBLED,
+  );
+  add('API key: the key as a Bearer token', 'credential confusion', '/key', bearer(API_KEY), MISSING);
+  add(
+    'API key: the right key without the permission the route needs',
+    'broken function-level authorization (OWASP API5)',
+    '/key/write',
+    apiKey(API_KEY),
+    DENIED,
+  );
+
+  // --- tokens in cookies: double-submit CSRF bound to the login (`fam`)
+  const csrf = new CsrfProtection({ secret: HS_SECRET });
+  const family = 'corpus-family-1';
+  const cookieToken = hsToken(claims({ fam: family }));
+  const cookie = (token: string): string[] => ['Cookie', `access_token=${token}`];
+  const csrfHeader = (value: string): string[] => ['X-CSRF-Token', value];
+  const post = (name: string, source: string, headers: string[], expect: Expectation): void => {
+    rows.push({ name, source, path: '/cookie', headers, expect, method: 'POST' });
+  };
+  add('cookie: a valid access token on a safe method (control)', 'control', '/cookie', cookie(cookieToken), OK);
+  post("cookie: POST with the login's CSRF token (control)", 'control', [...cookie(cookieToken), ...csrfHeader(csrf.tokenFor(family))], OK);
+  post('cookie: bearer POST needs no CSRF token (control)', 'RFC 6750 §2.1', bearer(cookieToken), OK);
+  post('cookie: POST without the CSRF header', 'CSRF (OWASP double-submit cookie)', cookie(cookieToken), CSRF);
+  post(
+    'cookie: POST with the CSRF token of another login',
+    'CSRF token fixation',
+    [...cookie(cookieToken), ...csrfHeader(csrf.tokenFor('corpus-family-2'))],
+    CSRF,
+  );
+  post(
+    'cookie: POST with a CSRF token one byte off',
+    'CSRF (CWE-352)',
+    [...cookie(cookieToken), ...csrfHeader(flip(csrf.tokenFor(family), 3))],
+    CSRF,
+  );
+  post('cookie: POST with an empty CSRF header', 'CSRF (CWE-352)', [...cookie(cookieToken), ...csrfHeader('')], CSRF);
+  post(
+    'cookie: POST with the CSRF token in a cookie only',
+    'cookie-only double submit',
+    [...cookie(cookieToken), 'Cookie', `csrf_token=${csrf.tokenFor(family)}`],
+    CSRF,
+  );
+  post(
+    'cookie: POST with a token that has no login family',
+    'CSRF (CWE-352)',
+    [...cookie(hsToken()), ...csrfHeader(csrf.tokenFor(family))],
+    CSRF,
+  );
+  post(
+    'cookie: POST with the CSRF token computed under another key',
+    'forged CSRF token',
+    [...cookie(cookieToken), ...csrfHeader(new CsrfProtection({ secret: OTHER_SECRET }).tokenFor(family))],
+    CSRF,
+  );
+  add(
+    'cookie: a forged token in the cookie',
+    'RFC 7515 §5.2',
+    '/cookie',
+    cookie(raw(JSON.stringify({ alg: 'HS256' }), JSON.stringify(claims({ fam: family })), hmac(OTHER_SECRET))),
+    INVALID,
+  );
+  add(
+    'cookie: a refresh token in the access cookie',
+    'token substitution (RFC 8725 §2.8)',
+    '/cookie',
+    cookie(hsToken(claims({ type: 'refresh', fam: family }))),
+    CLAIMS,
+  );
+  add('cookie: alg none in the cookie', 'CVE-2015-9235', '/cookie', cookie(`${b64({ alg: 'none' })}.${b64(claims())}.`), INVALID);
   return rows;
 }

@@ -22,7 +22,7 @@ describe.each(ADAPTERS)('attack corpus on %s', (adapter) => {
   afterAll(() => t.close());
 
   it.each(rows)('$name ($source)', async (row) => {
-    const res = await rawRequest(t.url, row.path, row.headers);
+    const res = await rawRequest(t.url, row.path, row.headers, row.method);
     expect(res.status, JSON.stringify(res.body)).toBe(row.expect.status);
     if (row.expect.code !== undefined) expect(res.body.code).toBe(row.expect.code);
     if (row.expect.status === 401) expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="api"/);
