@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, ModulesContainer } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, DiscoveryModule, ModulesContainer } from '@nestjs/core';
 import { AuthConfig } from './auth.config.js';
 import { AuthErrorFilter } from './auth-error.filter.js';
 import { ConfigurableAuthModule, AUTH_MODULE_OPTIONS } from './auth.module-definition.js';
@@ -24,6 +24,7 @@ import { TokenService } from './tokens/token.service.js';
  * ```
  */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     AuthConfig,
     {

@@ -1,7 +1,7 @@
 import { AuthUnavailableError, TokenInvalidError } from '../auth.errors.js';
 import type { AuthRequest } from '../context/auth-request.interface.js';
 import type { AuthResult } from '../context/request-context.interface.js';
-import type { AuthenticationBackend, OpenApiSecurityScheme } from './authentication-backend.interface.js';
+import type { AuthenticationBackend, BackendSetup, OpenApiSecurityScheme } from './authentication-backend.interface.js';
 
 /** What nestjs-warden needs of a passport strategy (`passport-strategy`'s `Strategy`). */
 export interface PassportStrategyLike {
@@ -36,6 +36,13 @@ export interface PassportAuthenticationOptions {
   hasCredential?: (request: AuthRequest) => boolean;
   /** The OpenAPI scheme to declare, e.g. `{ type: 'http', scheme: 'basic' }`. */
   openApi?: Record<string, unknown>;
+  /**
+   * The HTTP platforms the strategy can run on. Declare `['express']` for a strategy that
+   * reads Express-only members of the request (`req.get()`, `req.query`, `req.session` of
+   * express-session): on another platform the app then refuses to start, saying so.
+   * @default any platform (strategies that read only `request.headers` run on both)
+   */
+  platforms?: readonly ('express' | 'fastify' | (string & {}))[];
 }
 
 /**
@@ -94,6 +101,16 @@ export class PassportAuthentication implements AuthenticationBackend {
         actions.error(error);
       }
     });
+  }
+
+  setup(setup: BackendSetup): void {
+    const platforms = this.options.platforms;
+    if (platforms !== undefined && !platforms.includes(setup.platform)) {
+      throw new TypeError(
+        `PassportAuthentication "${this.name}": this strategy runs on ${platforms.join(', ')} only, and the app runs on ${setup.platform}. ` +
+          `Use ${platforms.length === 1 && platforms[0] === 'express' ? 'the Express adapter (@nestjs/platform-express)' : 'one of those platforms'}, or a strategy that reads only request.headers.`,
+      );
+    }
   }
 
   openApiScheme(): OpenApiSecurityScheme | undefined {

@@ -1,5 +1,6 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { Inject, Injectable, type CanActivate, type ExecutionContext, type OnApplicationBootstrap } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants.js';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { lastValueFrom, isObservable } from 'rxjs';
 import { PERMISSIONS_METADATA } from '../auth.constants.js';
 import { AuthConfig } from '../auth.config.js';
@@ -26,15 +27,34 @@ type Controller = abstract new (...args: never[]) => unknown;
  * The global guard `AuthModule` installs: resolves each handler's plan once (method over
  * class over module), runs its backends in order, stores `request.context`, then runs
  * its guards. Extend it and override the `protected` hooks to change one step.
+ *
+ * At start-up it resolves the plan of every route handler, so a per-handler `@Auth()`
+ * backend is set up (and a bad one refuses to start the app) before the first request.
  */
 @Injectable()
-export class WardenGuard implements CanActivate {
+export class WardenGuard implements CanActivate, OnApplicationBootstrap {
   private readonly plans = new WeakMap<Handler, Map<Controller, Plan | Promise<Plan>>>();
+  @Inject(DiscoveryService) private readonly discovery!: DiscoveryService;
+  @Inject(MetadataScanner) private readonly scanner!: MetadataScanner;
 
   constructor(
     protected readonly reflector: Reflector,
     protected readonly config: AuthConfig,
   ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const plans: Promise<Plan>[] = [];
+    for (const wrapper of this.discovery.getControllers()) {
+      const controller = wrapper.metatype as Controller | null;
+      if (typeof controller !== 'function') continue;
+      const prototype = controller.prototype as Record<string, unknown>;
+      for (const name of this.scanner.getAllMethodNames(prototype)) {
+        const handler = prototype[name] as Handler;
+        if (Reflect.getMetadata(PATH_METADATA, handler) !== undefined) plans.push(Promise.resolve(this.planFor(handler, controller)));
+      }
+    }
+    await Promise.all(plans);
+  }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     // GraphQL, RPC and WebSocket contexts carry no HTTP request for this guard to read.

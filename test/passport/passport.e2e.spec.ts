@@ -85,3 +85,45 @@ describe.each(ADAPTERS)('PassportAuthentication (%s)', (adapter) => {
     expect(error.body.code).toBe('auth_unavailable');
   });
 });
+
+/** A strategy that reads Express' `req.get()`, so it is declared Express-only. */
+function expressOnlyApp(): typeof PassportAppModule {
+  const token = new PassportAuthentication(
+    new CustomStrategy((request, done) => {
+      const header = (request as unknown as { get(name: string): string | undefined }).get('x-partner');
+      return done(null, header === 'acme' ? { id: 'acme' } : false);
+    }),
+    { name: 'partner', platforms: ['express'], hasCredential: (request) => request.headers['x-partner'] !== undefined },
+  );
+
+  @Controller()
+  class PartnerController {
+    @Auth({ authentication: [token] })
+    @Get('partner')
+    partner(@AuthContext() context: RequestContext): unknown {
+      return { userId: context.userId };
+    }
+  }
+
+  @Module({ imports: [AuthModule.forRoot({ authentication: [basic] })], controllers: [PartnerController] })
+  class PartnerAppModule {}
+  return PartnerAppModule;
+}
+
+describe('a strategy declared Express-only (platforms)', () => {
+  it('runs on Express, in a per-handler @Auth()', async () => {
+    const t = await startApp('express', { imports: [expressOnlyApp()] });
+    try {
+      expect((await t.http.get('/partner').set('x-partner', 'acme')).body).toEqual({ userId: 'acme' });
+      expect((await t.http.get('/partner').set('x-partner', 'other')).body.code).toBe('token_invalid');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refuses to start on Fastify, at start-up rather than on the first request, saying why', async () => {
+    await expect(startApp('fastify', { imports: [expressOnlyApp()] })).rejects.toThrow(
+      /PassportAuthentication "partner": this strategy runs on express only, and the app runs on fastify/,
+    );
+  });
+});
