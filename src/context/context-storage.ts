@@ -32,7 +32,7 @@ export function contextStorageInterceptor(
 export function injectsAuthContext(modules: ModulesContainer): boolean {
   for (const moduleRef of modules.values()) {
     for (const collection of [moduleRef.providers, moduleRef.controllers, moduleRef.injectables, moduleRef.middlewares]) {
-      for (const wrapper of collection.values()) {
+      for (const wrapper of collection?.values() ?? []) {
         const metatype = wrapper.metatype as Type | ((...args: never[]) => unknown) | null | undefined;
         if (metatype === contextStorageInterceptor || metatype == null) continue;
         const dependencies: Dependency[] = wrapper.inject ? [...wrapper.inject] : classDependencies(metatype);

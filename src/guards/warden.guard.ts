@@ -1,4 +1,4 @@
-import { Inject, Injectable, type CanActivate, type ExecutionContext, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Optional, type CanActivate, type ExecutionContext, type OnApplicationBootstrap } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { lastValueFrom, isObservable } from 'rxjs';
@@ -34,8 +34,10 @@ type Controller = abstract new (...args: never[]) => unknown;
 @Injectable()
 export class WardenGuard implements CanActivate, OnApplicationBootstrap {
   private readonly plans = new WeakMap<Handler, Map<Controller, Plan | Promise<Plan>>>();
-  @Inject(DiscoveryService) private readonly discovery!: DiscoveryService;
-  @Inject(MetadataScanner) private readonly scanner!: MetadataScanner;
+  // Properties, so subclasses keep the two-argument constructor; optional, so a subclass
+  // registered outside AuthModule (without DiscoveryModule) still works, planning lazily.
+  @Optional() @Inject(DiscoveryService) private readonly discovery?: DiscoveryService;
+  @Optional() @Inject(MetadataScanner) private readonly scanner?: MetadataScanner;
 
   constructor(
     protected readonly reflector: Reflector,
@@ -43,6 +45,7 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    if (this.discovery === undefined || this.scanner === undefined) return;
     const plans: Promise<Plan>[] = [];
     for (const wrapper of this.discovery.getControllers()) {
       const controller = wrapper.metatype as Controller | null;
