@@ -5,7 +5,7 @@ import { AuthErrorFilter } from './auth-error.filter.js';
 import { ConfigurableAuthModule, AUTH_MODULE_OPTIONS } from './auth.module-definition.js';
 import type { AuthModuleOptions } from './auth.options.js';
 import { AuthContextService } from './context/auth-context.service.js';
-import { contextStorageInterceptor } from './context/context-storage.js';
+import { contextStorageInterceptor } from './context/auth-context.interceptor.js';
 import { WardenGuard } from './guards/warden.guard.js';
 import { InMemoryRevocation } from './revocation/in-memory-revocation.store.js';
 import { RevocationStore } from './revocation/revocation.store.js';

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional, type CanActivate, type ExecutionContext, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Optional, type CanActivate, type ExecutionContext, type OnApplicationBootstrap } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { lastValueFrom, isObservable } from 'rxjs';
@@ -34,14 +34,13 @@ type Controller = abstract new (...args: never[]) => unknown;
 @Injectable()
 export class WardenGuard implements CanActivate, OnApplicationBootstrap {
   private readonly plans = new WeakMap<Handler, Map<Controller, Plan | Promise<Plan>>>();
-  // Properties, so subclasses keep the two-argument constructor; optional, so a subclass
-  // registered outside AuthModule (without DiscoveryModule) still works, planning lazily.
-  @Optional() @Inject(DiscoveryService) private readonly discovery?: DiscoveryService;
-  @Optional() @Inject(MetadataScanner) private readonly scanner?: MetadataScanner;
 
   constructor(
     protected readonly reflector: Reflector,
     protected readonly config: AuthConfig,
+    // Optional: a subclass registered outside AuthModule (without DiscoveryModule) plans lazily.
+    @Optional() private readonly discovery?: DiscoveryService,
+    @Optional() private readonly scanner?: MetadataScanner,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
