@@ -1,11 +1,12 @@
-import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Headers, HttpCode, Post, UnauthorizedException } from '@nestjs/common';
 import { AuthContext, Public, TokenService, type RequestContext, type TokenPair } from 'nestjs-warden';
 import { UsersService } from '../users/users.service.js';
-import { UnauthorizedException } from '@nestjs/common';
 
+/** JSON `{ username, password }`, or the OAuth2 password-grant form Swagger UI's Authorize posts. */
 interface LoginBody {
   username?: string;
   password?: string;
+  grant_type?: string;
 }
 
 @Controller('auth')
@@ -15,11 +16,18 @@ export class AuthController {
     private readonly tokens: TokenService,
   ) {}
 
-  /** Username + password → a fresh access token and a refresh token. */
+  /**
+   * Username + password → a fresh access token and a refresh token. Takes JSON, or the
+   * form of an OAuth2 password grant (`grant_type=password&username=…&password=…`, RFC 6749
+   * §4.3) that Swagger UI's Authorize button posts; the answer suits both.
+   */
   @Public()
   @Post('login')
   @HttpCode(200)
   async login(@Body() body: LoginBody): Promise<{ access_token: string; refresh_token: string; token_type: 'bearer'; expires_in: number }> {
+    if (body?.grant_type !== undefined && body.grant_type !== 'password') {
+      throw new BadRequestException({ error: 'unsupported_grant_type', error_description: 'Only grant_type=password is supported' });
+    }
     const user = await this.users.verifyPassword(String(body?.username ?? ''), String(body?.password ?? ''));
     if (user === null) throw new UnauthorizedException('Wrong username or password');
     return this.tokens.createTokenPair(user);
