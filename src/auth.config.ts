@@ -10,6 +10,8 @@ import type { Guard } from './guards/guard.interface.js';
 import { IsAuthenticated } from './guards/permission.guards.js';
 import { RevocationStore } from './revocation/revocation.store.js';
 import { CsrfProtection } from './csrf/csrf-protection.js';
+import { assertGuards } from './guards/guard-check.js';
+import { TokenSigner } from './tokens/token-signer.js';
 
 /**
  * The module's options, validated once at start-up. Misconfiguration throws a `TypeError`
@@ -22,6 +24,8 @@ export class AuthConfig implements OnModuleInit {
   readonly revocation: RevocationStore;
   /** CSRF protection for cookie transport; present when `tokens` is configured. */
   readonly csrf: CsrfProtection | undefined;
+  /** The `tokens` signer (keys imported once) `TokenService` issues with; present when `tokens` is configured. */
+  readonly signer: TokenSigner | undefined;
   readonly options: AuthModuleOptions;
   private backendList: AuthenticationBackend[] = [];
   private loader: ((context: RequestContext) => Promise<unknown>) | undefined;
@@ -39,6 +43,7 @@ export class AuthConfig implements OnModuleInit {
     this.guards = options.guards ?? [IsAuthenticated()];
     this.realm = options.realm ?? DEFAULT_REALM;
     this.revocation = revocation;
+    this.signer = options.tokens === undefined ? undefined : new TokenSigner(options.tokens);
     this.csrf = options.tokens === undefined ? undefined : new CsrfProtection(options.tokens);
   }
 
@@ -130,14 +135,7 @@ function validateOptions(options: AuthModuleOptions): void {
         `AuthModule: authentication[${index}] is not a backend (an object with authenticate(request), or an injectable class)`,
       );
   });
-  if (guards !== undefined) {
-    if (!Array.isArray(guards)) throw new TypeError('AuthModule: `guards` must be an array of guards');
-    guards.forEach((guard, index) => {
-      if (typeof guard !== 'object' || guard === null || typeof guard.canActivate !== 'function') {
-        throw new TypeError(`AuthModule: guards[${index}] is not a guard; call the factory, e.g. IsAuthenticated()`);
-      }
-    });
-  }
+  if (guards !== undefined) assertGuards(guards, 'AuthModule');
   if (userLoader !== undefined && typeof userLoader !== 'function') {
     throw new TypeError('AuthModule: `userLoader` must be a function or an injectable class with loadUser(context)');
   }

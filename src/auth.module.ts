@@ -4,6 +4,7 @@ import { AuthConfig } from './auth.config.js';
 import { AuthErrorFilter } from './auth-error.filter.js';
 import { ConfigurableAuthModule, AUTH_MODULE_OPTIONS } from './auth.module-definition.js';
 import type { AuthModuleOptions } from './auth.options.js';
+import { AUTH_REGISTRATION_CHECK, checkRegistration } from './auth.startup.js';
 import { AuthContextService } from './context/auth-context.service.js';
 import { contextStorageInterceptor } from './context/auth-context.interceptor.js';
 import { WardenGuard } from './guards/warden.guard.js';
@@ -36,6 +37,7 @@ import { TokenService } from './tokens/token.service.js';
     AuthContextService,
     { provide: APP_GUARD, useClass: WardenGuard },
     { provide: APP_FILTER, useClass: AuthErrorFilter },
+    { provide: AUTH_REGISTRATION_CHECK, inject: [AUTH_MODULE_OPTIONS, ModulesContainer], useFactory: checkRegistration },
     {
       provide: APP_INTERCEPTOR,
       inject: [AUTH_MODULE_OPTIONS, ModulesContainer, AuthContextService],

@@ -69,7 +69,13 @@ export interface AuthModuleOptions {
   guards?: Guard[];
   /** Loads the user behind `request.user` / `@CurrentUser()`, lazily and once per request. */
   userLoader?: UserLoaderFn | Type<UserLoader>;
-  /** Token issuance by `TokenService`; without it the `TokenService` methods throw a `TypeError`. */
+  /**
+   * Token issuance by `TokenService`. Without it the app refuses to start when a provider,
+   * controller or factory injects `TokenService`, and the methods of one reached dynamically
+   * throw a `TypeError`. With it, a probe token is signed at start-up and the app refuses to
+   * start when no `JwtAuthentication` in use would accept it.
+   * @default undefined (no token issuance)
+   */
   tokens?: TokenOptions;
   /** Where revoked tokens are recorded; backends use it unless given their own. */
   revocation?: RevocationStore;

@@ -14,6 +14,7 @@ import {
 import { checkTimes, decodeJwt, verifyDecoded, type ClaimRules, type DecodedJwt, type JwtPayload } from '../jwt/jwt-verifier.js';
 import type { RevocationStore } from '../revocation/revocation.store.js';
 import { JwksKeySet } from '../jwt/jwks-key-set.js';
+import { probeVerifier, type ProbeVerdict } from '../jwt/jwt-probe.js';
 import { readCookie, type CsrfProtection } from '../csrf/csrf-protection.js';
 import type { AuthenticationBackend, BackendSetup, OpenApiSecurityScheme } from './authentication-backend.interface.js';
 import { readScheme, readSingleHeader } from './credentials.js';
@@ -242,6 +243,18 @@ export class JwtAuthentication implements AuthenticationBackend {
     }
     this.remember(token, payload);
     return payload;
+  }
+
+  /**
+   * Whether this backend would accept `token` (signed by the caller with `claims`), judged
+   * offline: nothing is cached, no revocation store is asked, no key set fetched and no
+   * overridden `keyFor` called (such a backend answers `accepted: undefined` once the
+   * algorithm and claims pass). Used by `AuthModule`'s start-up self-check of `tokens`.
+   */
+  probe(token: string, claims: JwtPayload): ProbeVerdict {
+    const { algorithms, keys, rules, maxTokenLength } = this;
+    const opaqueKeys = this.jwks !== undefined || this.keyFor !== JwtAuthentication.prototype.keyFor;
+    return probeVerifier(token, claims, { algorithms, keys, rules, maxTokenLength, opaqueKeys });
   }
 
   /** How many verified tokens the cache holds. */

@@ -1,7 +1,7 @@
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor, type Type } from '@nestjs/common';
-import { PARAMTYPES_METADATA, PROPERTY_DEPS_METADATA, SELF_DECLARED_DEPS_METADATA } from '@nestjs/common/constants.js';
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { ModulesContainer } from '@nestjs/core';
 import type { Observable } from 'rxjs';
+import { dependentsOf } from '../auth.dependents.js';
 import type { AuthModuleOptions } from '../auth.options.js';
 import type { AuthRequest } from './auth-request.interface.js';
 import { AuthContextService } from './auth-context.service.js';
@@ -23,9 +23,6 @@ export class AuthContextInterceptor implements NestInterceptor {
   }
 }
 
-/** An injection token as Nest records it: a class, a string, a symbol, or a `forwardRef()`. */
-type Dependency = unknown;
-
 /**
  * The `APP_INTERCEPTOR` factory: the `AsyncLocalStorage` scope `AuthContextService` reads is
  * opened only when the app uses that service. On Node 20 an active `AsyncLocalStorage`
@@ -44,38 +41,8 @@ export function contextStorageInterceptor(
 
 /**
  * Whether a provider, controller, enhancer or module of the app declares `AuthContextService`
- * as a dependency: constructor parameters (`design:paramtypes`, `@Inject()`), property
- * injection, or a factory's `inject`. Runs once, at start-up, on metadata the scan collected.
+ * as a dependency (the interceptor factory's own `inject` aside). Runs once, at start-up.
  */
 export function injectsAuthContext(modules: ModulesContainer): boolean {
-  for (const moduleRef of modules.values()) {
-    for (const collection of [moduleRef.providers, moduleRef.controllers, moduleRef.injectables, moduleRef.middlewares]) {
-      for (const wrapper of collection?.values() ?? []) {
-        const metatype = wrapper.metatype as Type | ((...args: never[]) => unknown) | null | undefined;
-        if (metatype === contextStorageInterceptor || metatype == null) continue;
-        const dependencies: Dependency[] = wrapper.inject ? [...wrapper.inject] : classDependencies(metatype);
-        if (dependencies.some(isAuthContextService)) return true;
-      }
-    }
-  }
-  return false;
-}
-
-function classDependencies(metatype: object): Dependency[] {
-  const declared = (Reflect.getMetadata(PARAMTYPES_METADATA, metatype) as Dependency[] | undefined) ?? [];
-  const overridden = (Reflect.getMetadata(SELF_DECLARED_DEPS_METADATA, metatype) as { param: Dependency }[] | undefined) ?? [];
-  const properties = (Reflect.getMetadata(PROPERTY_DEPS_METADATA, metatype) as { type: Dependency }[] | undefined) ?? [];
-  return [...declared, ...overridden.map((entry) => entry.param), ...properties.map((entry) => entry.type)];
-}
-
-function isAuthContextService(dependency: Dependency): boolean {
-  let token = dependency;
-  if (typeof token === 'object' && token !== null) {
-    // `{ token, optional }` in a factory's `inject`, or `forwardRef(() => AuthContextService)`.
-    if ('token' in token) token = token.token;
-    if (typeof token === 'object' && token !== null && 'forwardRef' in token && typeof token.forwardRef === 'function') {
-      token = (token.forwardRef as () => unknown)();
-    }
-  }
-  return token === AuthContextService || (typeof token === 'function' && token.prototype instanceof AuthContextService);
+  return dependentsOf(modules, AuthContextService, [contextStorageInterceptor]).length > 0;
 }

@@ -2,6 +2,7 @@ import { SetMetadata } from '@nestjs/common';
 import { AUTH_METADATA } from '../auth.constants.js';
 import type { AuthenticationBackendRef } from '../auth.options.js';
 import type { Guard } from '../guards/guard.interface.js';
+import { assertGuards } from '../guards/guard-check.js';
 
 /** Options of {@link Auth}; each field replaces the farther level's on its own. */
 export interface AuthOptions {
@@ -30,6 +31,6 @@ export const Auth = (options: AuthOptions = {}): MethodDecorator & ClassDecorato
   if (options.authentication !== undefined && (!Array.isArray(options.authentication) || options.authentication.length === 0)) {
     throw new TypeError('@Auth({ authentication }) needs at least one backend; use @Public() for a route without authentication');
   }
-  if (options.guards !== undefined && !Array.isArray(options.guards)) throw new TypeError('@Auth({ guards }) must be an array');
+  if (options.guards !== undefined) assertGuards(options.guards, '@Auth()');
   return SetMetadata<string, AuthMetadata>(AUTH_METADATA, { public: false, ...options });
 };

@@ -83,21 +83,48 @@ function requirePermissions(name: string, permissions: string[]): string[] {
   return [...permissions];
 }
 
+/**
+ * Makes a guard factory that refuses to be used as a guard class. `@UseGuards(IsAdmin)` (the
+ * factory passed uncalled) type-checks, because `@UseGuards()` also takes classes; Nest then
+ * constructs the value with `new` while it builds the app, before any hook of this module
+ * runs. A factory made here answers that `new` with the fix, so the app refuses to start
+ * with a message instead of Nest's "metatype is not a constructor".
+ */
+function guardFactory<A extends unknown[]>(name: string, create: (...args: A) => Guard): (...args: A) => Guard {
+  const factory = function (...args: A): Guard {
+    if (new.target !== undefined) {
+      throw new TypeError(
+        `${name} is a guard factory, not a guard class: call it, @UseGuards(${name}()) (it was passed uncalled, e.g. @UseGuards(${name}))`,
+      );
+    }
+    return create(...args);
+  };
+  Object.defineProperty(factory, 'name', { value: name });
+  return factory;
+}
+
 /** Any authenticated request (the default guard). Anonymous requests get 401 `credentials_missing`. */
-export const IsAuthenticated = (): Guard => new IsAuthenticatedGuard();
+export const IsAuthenticated = guardFactory('IsAuthenticated', (): Guard => new IsAuthenticatedGuard());
 /** Every request, authenticated or not. With `@Auth({ guards: [AllowAny()] })` authentication becomes optional. */
-export const AllowAny = (): Guard => new AllowAnyGuard();
+export const AllowAny = guardFactory('AllowAny', (): Guard => new AllowAnyGuard());
 /** Superusers only (`is_superuser`). */
-export const IsAdmin = (): Guard => new IsAdminGuard();
+export const IsAdmin = guardFactory('IsAdmin', (): Guard => new IsAdminGuard());
 /** Staff only (`is_staff`). */
-export const IsStaff = (): Guard => new IsStaffGuard();
+export const IsStaff = guardFactory('IsStaff', (): Guard => new IsStaffGuard());
 /** Only tokens issued by a login (`fresh: true`), not by a refresh: 403 `fresh_token_required` otherwise. */
-export const IsFresh = (): Guard => new IsFreshGuard();
+export const IsFresh = guardFactory('IsFresh', (): Guard => new IsFreshGuard());
 /** Requests whose context holds `permission`. */
-export const HasPermission = (permission: string): Guard => new PermissionsGuard(requirePermissions('HasPermission', [permission]), 'all');
+export const HasPermission: (permission: string) => Guard = guardFactory(
+  'HasPermission',
+  (permission: string): Guard => new PermissionsGuard(requirePermissions('HasPermission', [permission]), 'all'),
+);
 /** Requests whose context holds at least one of `permissions`. */
-export const HasAnyPermission = (...permissions: string[]): Guard =>
-  new PermissionsGuard(requirePermissions('HasAnyPermission', permissions), 'any');
+export const HasAnyPermission: (...permissions: string[]) => Guard = guardFactory(
+  'HasAnyPermission',
+  (...permissions: string[]): Guard => new PermissionsGuard(requirePermissions('HasAnyPermission', permissions), 'any'),
+);
 /** Requests whose context holds every one of `permissions`. */
-export const HasAllPermissions = (...permissions: string[]): Guard =>
-  new PermissionsGuard(requirePermissions('HasAllPermissions', permissions), 'all');
+export const HasAllPermissions: (...permissions: string[]) => Guard = guardFactory(
+  'HasAllPermissions',
+  (...permissions: string[]): Guard => new PermissionsGuard(requirePermissions('HasAllPermissions', permissions), 'all'),
+);

@@ -4,6 +4,7 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { lastValueFrom, isObservable } from 'rxjs';
 import { PERMISSIONS_METADATA } from '../auth.constants.js';
 import { AuthConfig } from '../auth.config.js';
+import { assertTokensAccepted } from '../auth.startup.js';
 import { CredentialsMissingError, PermissionDeniedError } from '../auth.errors.js';
 import type { AuthenticationBackend } from '../backends/authentication-backend.interface.js';
 import { attachContext, contextFrom } from '../context/attach-context.js';
@@ -29,7 +30,8 @@ type Controller = abstract new (...args: never[]) => unknown;
  * its guards. Extend it and override the `protected` hooks to change one step.
  *
  * At start-up it resolves the plan of every route handler, so a per-handler `@Auth()`
- * backend is set up (and a bad one refuses to start the app) before the first request.
+ * backend is set up (and a bad one refuses to start the app) before the first request,
+ * then checks that a `JwtAuthentication` in use accepts the tokens `TokenService` signs.
  */
 @Injectable()
 export class WardenGuard implements CanActivate, OnApplicationBootstrap {
@@ -45,17 +47,27 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.discovery === undefined || this.scanner === undefined) return;
-    const plans: Promise<Plan>[] = [];
+    // Every backend in use, with where it was declared: the `tokens` self-check reports by it.
+    const inUse = new Map<AuthenticationBackend, string>();
+    this.config.backends.forEach((backend, index) => inUse.set(backend, `authentication[${index}]`));
+    const plans: Promise<void>[] = [];
     for (const wrapper of this.discovery.getControllers()) {
       const controller = wrapper.metatype as Controller | null;
       if (typeof controller !== 'function') continue;
       const prototype = controller.prototype as Record<string, unknown>;
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const handler = prototype[name] as Handler;
-        if (Reflect.getMetadata(PATH_METADATA, handler) !== undefined) plans.push(Promise.resolve(this.planFor(handler, controller)));
+        if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
+        const where = `@Auth() on ${controller.name}.${name}`;
+        plans.push(
+          Promise.resolve(this.planFor(handler, controller)).then((plan) => {
+            for (const backend of plan.backends) if (!inUse.has(backend)) inUse.set(backend, where);
+          }),
+        );
       }
     }
     await Promise.all(plans);
+    assertTokensAccepted(this.config.signer, inUse);
   }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {

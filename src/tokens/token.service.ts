@@ -26,7 +26,7 @@ export class TokenService {
     private readonly config: AuthConfig,
     private readonly store: RevocationStore,
   ) {
-    this.signer = config.options.tokens === undefined ? undefined : new TokenSigner(config.options.tokens);
+    this.signer = config.signer;
   }
 
   /** Signs an access token for `user` (claims: sub, username, is_staff, is_superuser, permissions, iat, exp, jti, type, fresh). */
