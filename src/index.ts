@@ -80,3 +80,4 @@ export type { CookieResponse } from './tokens/token-cookies.js';
 export type { TokenPair, AccessTokenOptions } from './tokens/token.types.js';
 
 export { applySwaggerAuth, type OpenApiDocumentLike } from './swagger/apply-swagger-auth.js';
+export type { SwaggerAuthOptions, SwaggerOAuth2PasswordOptions } from './swagger/swagger-auth.options.js';
