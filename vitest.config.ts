@@ -4,7 +4,14 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   // The sample imports the package by name, as a user would; tests run it against the sources.
-  resolve: { alias: { 'nestjs-warden': fileURLToPath(new URL('./src/index.ts', import.meta.url)) } },
+  // Anchored patterns: a bare 'nestjs-warden' key would also rewrite 'nestjs-warden/redis' to
+  // 'src/index.ts/redis'.
+  resolve: {
+    alias: [
+      { find: /^nestjs-warden$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      { find: /^nestjs-warden\/redis$/, replacement: fileURLToPath(new URL('./src/redis/index.ts', import.meta.url)) },
+    ],
+  },
   plugins: [swc.vite({ module: { type: 'es6' }, jsc: { target: 'es2022' } })],
   test: {
     include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],

@@ -59,7 +59,6 @@ export const SCENARIOS: readonly Scenario[] = [
     app: 'warden',
     token: 'HS256',
     redis: true,
-    requires: { exportName: 'RedisRevocation', file: 'src/revocation/redis-revocation.store.ts' },
     quick: true,
   },
 ];

@@ -72,7 +72,7 @@ export { WardenGuard } from './guards/warden.guard.js';
 
 export { RevocationStore, type RevocationQuery } from './revocation/revocation.store.js';
 export { InMemoryRevocation, type InMemoryRevocationOptions } from './revocation/in-memory-revocation.store.js';
-export { RedisRevocation, type RedisRevocationOptions } from './revocation/redis-revocation.store.js';
+// RedisRevocation is on the `nestjs-warden/redis` subpath (src/redis/): this entry never loads ioredis.
 export { CacheRevocation, type CacheRevocationOptions, type CacheLike } from './revocation/cache-revocation.store.js';
 
 export { TokenService } from './tokens/token.service.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Module } from '@nestjs/common';
-import { AuthModule, InMemoryRevocation, JwtAuthentication, RedisRevocation, SessionAuthentication } from 'nestjs-warden';
+import { AuthModule, InMemoryRevocation, JwtAuthentication, SessionAuthentication } from 'nestjs-warden';
+import { RedisRevocation } from 'nestjs-warden/redis';
 import { BasicAuthentication } from './basic/basic.authentication.js';
 import { BasicController } from './basic/basic.controller.js';
 import { SessionController } from './session/session.controller.js';

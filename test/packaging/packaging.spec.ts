@@ -1,30 +1,257 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useRedis } from '../utils/redis.js';
+import {
+  ROOT,
+  explain,
+  installApp,
+  installedVersion,
+  listFiles,
+  packTarball,
+  packageOf,
+  run,
+  specifiersOf,
+  type NestMajor,
+  type Run,
+} from './consumer-apps.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+// The packed tarball, installed as users install it: fresh apps in the OS temp directory with only
+// the peers a user installs (see consumer-apps.ts), ES module and CommonJS, Express and Fastify,
+// NestJS 12 and 11, Jest's default setup, the Redis subpath with and without ioredis.
 
-describe('the built package loads as users load it', () => {
-  beforeAll(() => {
-    // The apps import `nestjs-warden` by name (package self-reference), i.e. dist/ as published.
-    execFileSync(
-      process.execPath,
-      [fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.build.json'],
-      {
-        cwd: root,
-        stdio: 'pipe',
-      },
+interface Answer {
+  status: number;
+  code?: string;
+  wwwAuthenticate: string | null;
+  body: Record<string, unknown>;
+}
+
+interface ConsumerResult {
+  moduleKind: 'esm' | 'cjs';
+  adapter: string;
+  sameTokenService: boolean;
+  sameNestInstance?: boolean;
+  answers: Record<string, Answer>;
+  warnings: string[];
+  redisKeys?: number;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'nestjs-warden-packaging-'));
+const apps: Record<NestMajor, string> = { 12: join(work, 'nest12'), 11: join(work, 'nest11') };
+const timings: string[] = [];
+let redis: { url: string; close(): Promise<void> } | undefined;
+
+/** Runs a step of the matrix and keeps its duration for the closing table. */
+async function timed(label: string, step: Promise<Run>): Promise<Run> {
+  const result = await step;
+  timings.push(`${label}: ${(result.ms / 1000).toFixed(1)} s`);
+  return result;
+}
+
+const node = (app: NestMajor, label: string, args: string[], env: Record<string, string> = {}): Promise<Run> =>
+  timed(`NestJS ${app}: ${label}`, run(process.execPath, args, apps[app], { env }));
+
+/** A consumer app's answers, after checking it exited cleanly and printed nothing else (no warning on boot). */
+function consumerResult(result: Run, what: string): ConsumerResult {
+  expect(result.code, explain(what, result)).toBe(0);
+  expect(result.stderr, explain(what, result)).toBe('');
+  return JSON.parse(result.stdout.trim()) as ConsumerResult;
+}
+
+beforeAll(async () => {
+  const packed = await packTarball(join(work, 'pack'));
+  timings.push(`npm pack (prepack build): ${(packed.ms / 1000).toFixed(1)} s`);
+  await Promise.all([
+    timed('npm install, NestJS 12 app', installApp(apps[12], packed.tarball, 12, 'types')),
+    timed('npm install, NestJS 11 app (with jest, ts-jest, typescript)', installApp(apps[11], packed.tarball, 11, 'jest-app')),
+  ]);
+  redis = await useRedis();
+}, 900_000);
+
+afterAll(async () => {
+  await redis?.close();
+  console.log(`packaging matrix (${work}):\n  ${timings.join('\n  ')}`);
+  if (process.env.KEEP_PACKAGING_APPS === undefined) rmSync(work, { recursive: true, force: true });
+});
+
+describe('the tarball', () => {
+  const installed = (): string => join(apps[12], 'node_modules/nestjs-warden');
+  const read = (file: string): string => readFileSync(join(installed(), file), 'utf8');
+  const manifest = (): Record<string, unknown> => JSON.parse(read('package.json')) as Record<string, unknown>;
+
+  it('ships dist, LICENSE, README.md, SECURITY.md and docs, and no source maps, sources or tests', () => {
+    const files = listFiles(installed());
+    expect(files).toEqual(
+      expect.arrayContaining(['LICENSE', 'README.md', 'SECURITY.md', 'package.json', 'dist/cjs/package.json', 'dist/esm/package.json']),
     );
-  }, 120_000);
-
-  it.each([
-    ['CommonJS', 'app.cjs'],
-    ['ES module', 'app.mjs'],
-  ])('from a %s application', (_kind, file) => {
-    const run = spawnSync(process.execPath, ['--no-warnings', fixture(file)], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-    expect(run.stderr).toBe('');
-    const result = JSON.parse(run.stdout.trim()) as Record<string, unknown>;
-    expect(result).toMatchObject({ open: 200, closed: 401, code: 'credentials_missing' });
+    if (existsSync(join(ROOT, 'docs'))) expect(files.some((file) => file.startsWith('docs/'))).toBe(true);
+    expect(files.filter((file) => file.endsWith('.map') || /sourceMappingURL/.test(read(file)))).toEqual([]);
+    expect(files.filter((file) => /^(src|test|sample|bench|scripts)\//.test(file) || /\.spec\./.test(file))).toEqual([]);
+    expect(read('LICENSE')).toMatch(/^MIT License\n\nCopyright \(c\) 2026 nestjs-warden contributors\n/);
+    expect(manifest()).toMatchObject({ license: 'MIT' });
   });
+
+  it('points main, types, typesVersions and every exports condition at a file it ships', () => {
+    const targets: string[] = [];
+    const collect = (value: unknown): void => {
+      if (typeof value === 'string') targets.push(value);
+      else if (Array.isArray(value)) value.forEach(collect);
+      else if (typeof value === 'object' && value !== null) Object.values(value).forEach(collect);
+    };
+    const pkg = manifest();
+    collect([pkg.main, pkg.types, pkg.exports, pkg.typesVersions]);
+    expect(targets.length).toBeGreaterThanOrEqual(12);
+    expect(targets.filter((target) => !existsSync(join(installed(), target)))).toEqual([]);
+  });
+
+  it('declares every package dist/ imports, depends at run time only on what it imports, and keeps ioredis on its subpath', () => {
+    const importers = new Map<string, string[]>();
+    for (const file of listFiles(join(installed(), 'dist')).filter((name) => /\.(js|d\.ts)$/.test(name))) {
+      for (const name of specifiersOf(read(`dist/${file}`)).map(packageOf)) {
+        if (name !== undefined) importers.set(name, [...(importers.get(name) ?? []), file]);
+      }
+    }
+    const pkg = manifest() as {
+      dependencies: Record<string, string>;
+      peerDependencies: Record<string, string>;
+      peerDependenciesMeta: unknown;
+    };
+    const declared = new Set([...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies)]);
+    expect([...importers.keys()].filter((name) => !declared.has(name))).toEqual([]);
+    expect(Object.keys(pkg.dependencies).filter((name) => !importers.has(name))).toEqual([]);
+    expect(pkg.peerDependenciesMeta).toEqual({ ioredis: { optional: true } });
+    expect(importers.get('ioredis')?.every((file) => file.startsWith('cjs/redis/'))).toBe(true);
+  });
+
+  it('loads no optional peer from the main entry (every module reachable from dist/esm/index.js)', () => {
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const specifier of specifiersOf(readFileSync(file, 'utf8'))) {
+        if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier));
+        else if (packageOf(specifier) !== undefined) packages.add(packageOf(specifier)!);
+      }
+    };
+    visit(join(installed(), 'dist/esm/index.js'));
+    expect(seen.size).toBeGreaterThan(20);
+    expect([...packages].sort()).toEqual(['@nestjs/common', '@nestjs/core', 'cookie', 'rxjs']);
+  });
+});
+
+const CELLS = ([12, 11] as const).flatMap((major) =>
+  (['esm', 'cjs'] as const).flatMap((kind) =>
+    (['express', 'fastify'] as const).map((adapter) => ({ major, kind, adapter, withRedis: false })),
+  ),
+);
+const REDIS_CELLS = [
+  { major: 12 as const, kind: 'esm' as const, adapter: 'fastify' as const, withRedis: true },
+  { major: 12 as const, kind: 'cjs' as const, adapter: 'express' as const, withRedis: true },
+];
+
+describe('consumer apps boot and answer', () => {
+  const named = [...CELLS, ...REDIS_CELLS].map(
+    (cell) =>
+      [
+        `NestJS ${cell.major}, ${cell.kind} app on ${cell.adapter}${cell.withRedis ? ', with nestjs-warden/redis on a real Redis' : ''}`,
+        cell,
+      ] as const,
+  );
+  it.each(named)('%s', async (_name, cell) => {
+    expect(installedVersion(apps[cell.major], '@nestjs/core')).toMatch(new RegExp(`^${cell.major}\\.`));
+    const args = [cell.kind === 'esm' ? 'app.mjs' : 'app.cjs', cell.adapter, ...(cell.withRedis ? ['redis'] : [])];
+    const label = `${cell.kind} ${cell.adapter}${cell.withRedis ? ' + redis' : ''}`;
+    const result = consumerResult(await node(cell.major, label, args, cell.withRedis ? { REDIS_URL: redis!.url } : {}), args.join(' '));
+    const { answers } = result;
+    expect(result).toMatchObject({ moduleKind: cell.kind, adapter: cell.adapter, sameTokenService: true, warnings: [] });
+    if (cell.kind === 'esm') expect(result.sameNestInstance).toBe(true);
+    expect(answers.publicRoute).toMatchObject({ status: 200, body: { open: true } });
+    expect(answers.noToken).toMatchObject({ status: 401, code: 'credentials_missing', wwwAuthenticate: 'Bearer realm="api"' });
+    expect(answers.handMadeToken).toMatchObject({ status: 200, body: { userId: '42', backend: 'jwt' } });
+    expect(answers.tokenServiceToken).toMatchObject({ status: 200, body: { userId: '7', backend: 'jwt' } });
+    expect(answers.forgedToken).toMatchObject({ status: 401, code: 'token_invalid' });
+    expect(answers.forgedToken!.wwwAuthenticate).toContain('error="invalid_token"');
+    if (cell.withRedis) {
+      expect(answers.revokedToken).toMatchObject({ status: 401, code: 'token_revoked' });
+      expect(result.redisKeys).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('no dual-package hazard: require() and import give the same classes', () => {
+  it.each([12, 11] as const)(
+    'NestJS %s: every export is identical, DI tokens resolve across module systems, instanceof holds',
+    async (major) => {
+      const result = await node(major, 'mixed esm/cjs app', ['mixed.mjs', ...(major === 12 ? ['redis'] : [])]);
+      expect(result.code, explain('mixed.mjs', result)).toBe(0);
+      expect(result.stderr).toBe('');
+      const mixed = JSON.parse(result.stdout.trim()) as Record<string, unknown>;
+      expect(mixed.exportNames).toEqual(
+        expect.arrayContaining(['AuthModule', 'AuthError', 'RevocationStore', 'TokenService', 'AuthContextService', 'WardenGuard']),
+      );
+      expect(mixed).toMatchObject({
+        differentFromRequire: [],
+        missingFromImport: [],
+        importTokenGetsRequiredProvider: true,
+        importTokensGetRequiredAuthModule: true,
+        requireTokensGetImportedAuthModule: true,
+        refusal: { code: 'token_malformed', instanceofImportedAuthError: true, instanceofRequiredAuthError: true },
+      });
+      if (major === 12) expect(mixed).toMatchObject({ redisExportNames: ['RedisRevocation'], redisDifferentFromRequire: [] });
+    },
+  );
+});
+
+describe('nestjs-warden/redis without ioredis installed (NestJS 11 app)', () => {
+  const message = "nestjs-warden/redis needs the optional peer dependency 'ioredis', which is not installed: npm i ioredis";
+
+  it('require(): the main entry loads; the subpath throws an error that says what to install', async () => {
+    expect(existsSync(join(apps[11], 'node_modules/ioredis'))).toBe(false);
+    const result = await node(11, 'require without ioredis', ['missing-peer.cjs']);
+    expect(result.code, explain('missing-peer.cjs', result)).toBe(0);
+    expect(JSON.parse(result.stdout.trim())).toEqual({ main: true, redis: message });
+  });
+
+  it('import: the main entry loads; the subpath fails the app with that error', async () => {
+    const main = await node(11, 'import main without ioredis', [
+      '--input-type=module',
+      '-e',
+      "import * as w from 'nestjs-warden'; console.log(typeof w.AuthModule)",
+    ]);
+    expect(main.code, explain('import nestjs-warden', main)).toBe(0);
+    expect(main.stdout.trim()).toBe('function');
+    expect(main.stderr).toBe('');
+    const subpath = await node(11, 'import redis without ioredis', ['--input-type=module', '-e', "import 'nestjs-warden/redis'"]);
+    expect(subpath.code).toBe(1);
+    expect(subpath.stderr).toContain(`Error: ${message}`);
+  });
+});
+
+describe('TypeScript consumers', () => {
+  it('NestJS 11 e2e suite under Jest + ts-jest, as `nest new` sets it up (CommonJS), on Express and Fastify', async () => {
+    const result = await node(11, 'jest e2e (ts-jest)', ['node_modules/jest/bin/jest.js', '--config', './test/jest-e2e.json'], {
+      CI: 'true',
+    });
+    expect(result.code, explain('jest --config ./test/jest-e2e.json', result)).toBe(0);
+    expect(result.stderr).toMatch(/Tests:\s+8 passed, 8 total/);
+  }, 180_000);
+
+  it.each(['tsconfig.json', 'tsconfig.nest10.json'])(
+    'NestJS 11: tsc -p %s type-checks the app (require condition; node10 via typesVersions)',
+    async (config) => {
+      const result = await node(11, `tsc -p ${config}`, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', config]);
+      expect(result.code, explain(`tsc -p ${config}`, result)).toBe(0);
+    },
+    120_000,
+  );
+
+  it('NestJS 12: an .mts (import condition) and a .cts (require condition) consumer type-check under nodenext', async () => {
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    const result = await node(12, 'tsc nodenext .mts/.cts', [tsc, '-p', 'tsconfig.json']);
+    expect(result.code, explain('tsc -p tsconfig.json', result)).toBe(0);
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisRevocation } from '../../src/index.js';
+import { RedisRevocation } from '../../src/redis/index.js';
 import { lifecycleModule } from '../tokens/lifecycle-app.js';
 import { ADAPTERS, startApp, type TestApp } from '../utils/app.js';
 import { startOwnRedis, type OwnedRedis } from '../utils/redis.js';

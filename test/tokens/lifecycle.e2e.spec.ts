@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InMemoryRevocation, RedisRevocation, type RevocationStore } from '../../src/index.js';
+import { InMemoryRevocation, type RevocationStore } from '../../src/index.js';
+import { RedisRevocation } from '../../src/redis/index.js';
 import { ADAPTERS, startApp, type TestApp } from '../utils/app.js';
 import { useRedis } from '../utils/redis.js';
 import { lifecycleModule } from './lifecycle-app.js';

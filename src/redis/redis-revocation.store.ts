@@ -1,8 +1,8 @@
 import type { OnModuleDestroy } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
 import { AuthUnavailableError } from '../auth.errors.js';
-import { InMemoryRevocation } from './in-memory-revocation.store.js';
-import { RevocationStore, type RevocationQuery } from './revocation.store.js';
+import { InMemoryRevocation } from '../revocation/in-memory-revocation.store.js';
+import { RevocationStore, type RevocationQuery } from '../revocation/revocation.store.js';
 
 /** Options of {@link RedisRevocation}. */
 export interface RedisRevocationOptions {
@@ -34,9 +34,12 @@ return 1`;
  * and kept current through pub/sub, so the hot path answers without a round trip; while the
  * subscription is down (or not loaded yet) each check asks Redis, bounded by `timeoutMs`, and
  * fails closed. Refresh decisions (`consume`, `isRevoked(…, { fresh: true })`) always ask Redis.
+ * Imported from `nestjs-warden/redis`; needs the optional peer `ioredis` (`npm i ioredis`).
  *
  * @example
  * ```ts
+ * import { RedisRevocation } from 'nestjs-warden/redis';
+ *
  * AuthModule.forRoot({ authentication: [...], revocation: new RedisRevocation({ url: process.env.REDIS_URL }) })
  * ```
  */
