@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root and the fixtures each consumer app is made of. */
@@ -163,4 +163,48 @@ export function specifiersOf(code: string): string[] {
     for (const match of source.matchAll(pattern)) found.add(match[1]!);
   }
   return [...found];
+}
+
+/** Every string inside a JSON value (the file paths of `main`, `types`, `exports`, `typesVersions`). */
+export function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsIn);
+  if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(stringsIn);
+  return [];
+}
+
+/** The modules a built entry reaches through its relative imports, and the packages they import. */
+export function reachableFrom(entry: string): { modules: number; packages: Set<string> } {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const specifier of specifiersOf(readFileSync(file, 'utf8'))) {
+      const name = packageOf(specifier);
+      if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier));
+      else if (name !== undefined) packages.add(name);
+    }
+  };
+  visit(entry);
+  return { modules: seen.size, packages };
+}
+
+/** One request a consumer app made, as it reports it. */
+export interface Answer {
+  status: number;
+  code?: string;
+  wwwAuthenticate: string | null;
+  body: Record<string, unknown>;
+}
+
+/** What a consumer app (fixtures/consumer.cjs) prints. */
+export interface ConsumerResult {
+  moduleKind: 'esm' | 'cjs';
+  adapter: string;
+  sameTokenService: boolean;
+  sameNestInstance?: boolean;
+  answers: Record<string, Answer>;
+  warnings: string[];
+  redisKeys?: number;
 }

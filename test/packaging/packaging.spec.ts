@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useRedis } from '../utils/redis.js';
 import {
@@ -12,8 +12,11 @@ import {
   listFiles,
   packTarball,
   packageOf,
+  reachableFrom,
   run,
   specifiersOf,
+  stringsIn,
+  type ConsumerResult,
   type NestMajor,
   type Run,
 } from './consumer-apps.js';
@@ -21,23 +24,6 @@ import {
 // The packed tarball, installed as users install it: fresh apps in the OS temp directory with only
 // the peers a user installs (see consumer-apps.ts), ES module and CommonJS, Express and Fastify,
 // NestJS 12 and 11, Jest's default setup, the Redis subpath with and without ioredis.
-
-interface Answer {
-  status: number;
-  code?: string;
-  wwwAuthenticate: string | null;
-  body: Record<string, unknown>;
-}
-
-interface ConsumerResult {
-  moduleKind: 'esm' | 'cjs';
-  adapter: string;
-  sameTokenService: boolean;
-  sameNestInstance?: boolean;
-  answers: Record<string, Answer>;
-  warnings: string[];
-  redisKeys?: number;
-}
 
 const work = mkdtempSync(join(tmpdir(), 'nestjs-warden-packaging-'));
 const apps: Record<NestMajor, string> = { 12: join(work, 'nest12'), 11: join(work, 'nest11') };
@@ -95,14 +81,8 @@ describe('the tarball', () => {
   });
 
   it('points main, types, typesVersions and every exports condition at a file it ships', () => {
-    const targets: string[] = [];
-    const collect = (value: unknown): void => {
-      if (typeof value === 'string') targets.push(value);
-      else if (Array.isArray(value)) value.forEach(collect);
-      else if (typeof value === 'object' && value !== null) Object.values(value).forEach(collect);
-    };
     const pkg = manifest();
-    collect([pkg.main, pkg.types, pkg.exports, pkg.typesVersions]);
+    const targets = stringsIn([pkg.main, pkg.types, pkg.exports, pkg.typesVersions]);
     expect(targets.length).toBeGreaterThanOrEqual(12);
     expect(targets.filter((target) => !existsSync(join(installed(), target)))).toEqual([]);
   });
@@ -127,18 +107,8 @@ describe('the tarball', () => {
   });
 
   it('loads no optional peer from the main entry (every module reachable from dist/esm/index.js)', () => {
-    const seen = new Set<string>();
-    const packages = new Set<string>();
-    const visit = (file: string): void => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      for (const specifier of specifiersOf(readFileSync(file, 'utf8'))) {
-        if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier));
-        else if (packageOf(specifier) !== undefined) packages.add(packageOf(specifier)!);
-      }
-    };
-    visit(join(installed(), 'dist/esm/index.js'));
-    expect(seen.size).toBeGreaterThan(20);
+    const { modules, packages } = reachableFrom(join(installed(), 'dist/esm/index.js'));
+    expect(modules).toBeGreaterThan(20);
     expect([...packages].sort()).toEqual(['@nestjs/common', '@nestjs/core', 'cookie', 'rxjs']);
   });
 });
