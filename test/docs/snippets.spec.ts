@@ -99,7 +99,7 @@ describe('documentation snippets type-check against the package', () => {
   it("resolves 'nestjs-warden' to the sources, not to a stale dist/", () => {
     expect(packageEntries(root)['nestjs-warden']).toBe(join(root, 'src/index.ts'));
     expect(loaded('src/index.ts')).toBe(true);
-    expect(loaded('dist/index.d.ts')).toBe(false);
+    for (const built of ['dist/cjs/index.d.ts', 'dist/esm/index.d.ts']) expect(loaded(built)).toBe(false);
   });
 
   it('reports a broken snippet with the file and line of its fence and each diagnostic on its Markdown line', () => {
