@@ -9,9 +9,9 @@ import type { RequestContext } from './context/request-context.interface.js';
 import type { Guard } from './guards/guard.interface.js';
 import { IsAuthenticated } from './guards/permission.guards.js';
 import { RevocationStore } from './revocation/revocation.store.js';
-import { CsrfProtection } from './csrf/csrf-protection.js';
+import { CredentialSettings } from './credentials/credential-settings.js';
 import { assertGuards } from './guards/guard-check.js';
-import { TokenSigner } from './tokens/token-signer.js';
+import { TokenSigner } from './jwt/token-signer.js';
 
 /**
  * The module's options, validated once at start-up. Misconfiguration throws a `TypeError`
@@ -22,8 +22,8 @@ export class AuthConfig implements OnModuleInit {
   readonly guards: readonly Guard[];
   readonly realm: string;
   readonly revocation: RevocationStore;
-  /** CSRF protection for cookie transport; present when `tokens` is configured. */
-  readonly csrf: CsrfProtection | undefined;
+  /** How credentials travel: cookie names and attributes, the CSRF key (with `tokens`). */
+  readonly credentials: CredentialSettings;
   /** The `tokens` signer (keys imported once) `TokenService` issues with; present when `tokens` is configured. */
   readonly signer: TokenSigner | undefined;
   readonly options: AuthModuleOptions;
@@ -44,7 +44,7 @@ export class AuthConfig implements OnModuleInit {
     this.realm = options.realm ?? DEFAULT_REALM;
     this.revocation = revocation;
     this.signer = options.tokens === undefined ? undefined : new TokenSigner(options.tokens);
-    this.csrf = options.tokens === undefined ? undefined : new CsrfProtection(options.tokens);
+    this.credentials = new CredentialSettings(options.tokens);
   }
 
   async onModuleInit(): Promise<void> {
@@ -88,7 +88,8 @@ export class AuthConfig implements OnModuleInit {
   }
 
   private setupFor(): BackendSetup {
-    return { platform: this.platform, revocation: this.revocation, moduleRef: this.moduleRef, loadUser: this.loader, csrf: this.csrf };
+    const { platform, revocation, moduleRef, loader: loadUser } = this;
+    return { platform, revocation, moduleRef, loadUser, csrfTokenFor: this.credentials.csrfTokenFor };
   }
 
   private async resolveClass(type: Type<AuthenticationBackend>): Promise<AuthenticationBackend> {
@@ -140,6 +141,6 @@ function validateOptions(options: AuthModuleOptions): void {
     throw new TypeError('AuthModule: `userLoader` must be a function or an injectable class with loadUser(context)');
   }
   if (options.contextStorage !== undefined && typeof options.contextStorage !== 'boolean') {
-    throw new TypeError('AuthModule: `contextStorage` must be true, false, or left out (on when AuthContextService is injected)');
+    throw new TypeError('AuthModule: `contextStorage` must be true, false, or left out (on by default)');
   }
 }

@@ -8,7 +8,7 @@ import type { AuthenticationBackend } from './backends/authentication-backend.in
 import { JwtAuthentication } from './backends/jwt.backend.js';
 import { isSymmetric } from './jwt/jwt-algorithms.js';
 import type { ProbeVerdict } from './jwt/jwt-probe.js';
-import type { TokenSigner } from './tokens/token-signer.js';
+import type { TokenSigner } from './jwt/token-signer.js';
 import { TokenService } from './tokens/token.service.js';
 
 /** The token of the provider that runs {@link checkRegistration} while the app is built. */

@@ -28,8 +28,14 @@ export {
   type AuthErrorBody,
 } from './auth.errors.js';
 
-export type { AuthenticationBackend, BackendSetup, OpenApiSecurityScheme } from './backends/authentication-backend.interface.js';
+export type {
+  AuthenticationBackend,
+  BackendSetup,
+  CookieAuthResult,
+  OpenApiSecurityScheme,
+} from './backends/authentication-backend.interface.js';
 export { JwtAuthentication, type JwtAuthenticationOptions } from './backends/jwt.backend.js';
+export type { JwtVerifierOptions } from './jwt/token-verifier.js';
 export {
   ApiKeyAuthentication,
   type ApiKeyAuthenticationOptions,
@@ -37,7 +43,8 @@ export {
   type ApiKeyValidator,
 } from './backends/api-key.backend.js';
 export { SessionAuthentication, type SessionAuthenticationOptions } from './backends/session.backend.js';
-export { loginSession, logoutSession } from './sessions/session.helpers.js';
+export { loginSession, logoutSession, type LoginSessionOptions, type LogoutSessionOptions } from './sessions/session.helpers.js';
+export { readCookie } from './credentials/cookie-reader.js';
 export {
   PassportAuthentication,
   type PassportAuthenticationOptions,
@@ -76,7 +83,7 @@ export { InMemoryRevocation, type InMemoryRevocationOptions } from './revocation
 export { CacheRevocation, type CacheRevocationOptions, type CacheLike } from './revocation/cache-revocation.store.js';
 
 export { TokenService } from './tokens/token.service.js';
-export type { CookieResponse } from './tokens/token-cookies.js';
+export type { CookieResponse } from './credentials/cookie-writer.js';
 export type { TokenPair, AccessTokenOptions } from './tokens/token.types.js';
 
 export { applySwaggerAuth, type OpenApiDocumentLike } from './swagger/apply-swagger-auth.js';

@@ -5,7 +5,7 @@ import { ApiKeyInvalidError, AuthError, AuthUnavailableError } from '../auth.err
 import type { AuthRequest } from '../context/auth-request.interface.js';
 import type { AuthResult } from '../context/request-context.interface.js';
 import type { AuthenticationBackend, BackendSetup, OpenApiSecurityScheme } from './authentication-backend.interface.js';
-import { readScheme, readSingleHeader } from './credentials.js';
+import { readScheme, readSingleHeader } from '../credentials/credential-header.js';
 
 /** What a key grants. */
 export interface ApiKeyGrant {

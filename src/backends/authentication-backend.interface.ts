@@ -2,7 +2,6 @@ import type { ModuleRef } from '@nestjs/core';
 import type { AuthRequest } from '../context/auth-request.interface.js';
 import type { RequestContext, AuthResult } from '../context/request-context.interface.js';
 import type { RevocationStore } from '../revocation/revocation.store.js';
-import type { CsrfProtection } from '../csrf/csrf-protection.js';
 
 /** What the module hands every backend once, at start-up. */
 export interface BackendSetup {
@@ -14,8 +13,40 @@ export interface BackendSetup {
   moduleRef: ModuleRef;
   /** Loads the user for a context; `undefined` when no `userLoader` is configured. */
   loadUser: ((context: RequestContext) => Promise<unknown>) | undefined;
-  /** CSRF protection of the cookie transport; `undefined` when the module has no `tokens`. */
-  csrf: CsrfProtection | undefined;
+  /**
+   * Derives the CSRF token of a login from a value that identifies it (a JWT's `fam`): an
+   * HMAC under a key derived from the `tokens` signing key. Give it back as
+   * {@link CookieAuthResult.csrfToken}. `undefined` when the module has no `tokens`.
+   */
+  csrfTokenFor: ((login: string) => string) | undefined;
+}
+
+/**
+ * What a backend returns when the credential it read came in a cookie. A browser sends
+ * cookies on cross-site requests too, so the global guard then refuses a request with an
+ * unsafe method (anything but GET, HEAD, OPTIONS, TRACE) whose CSRF header
+ * (`tokens.cookies.csrfHeader`, `X-CSRF-Token` by default) does not echo `csrfToken`:
+ * 403 `csrf_failed`. `JwtAuthentication` (its `cookie` option) and `SessionAuthentication`
+ * return one; so does a custom backend that reads a cookie.
+ *
+ * @example
+ * ```ts
+ * authenticate(request: AuthRequest): CookieAuthResult | null {
+ *   const id = readCookie(request, 'sid');   // nestjs-warden's cookie reader
+ *   if (id === undefined) return null;
+ *   const login = this.logins.get(id);
+ *   if (login === undefined) throw new SessionInvalidError();
+ *   // The token your login route handed the page (a readable cookie, or the response body).
+ *   return { userId: login.userId, csrfToken: login.csrfToken };
+ * }
+ * ```
+ */
+export interface CookieAuthResult extends AuthResult {
+  /**
+   * The CSRF token of this login, which unsafe requests must echo in the CSRF header;
+   * `null` when the login has none (then every unsafe request is refused).
+   */
+  csrfToken: string | null;
 }
 
 /**
@@ -45,7 +76,8 @@ export interface BackendSetup {
 export interface AuthenticationBackend {
   /** Written to `request.context.authBackend` on success. */
   readonly name: string;
-  authenticate(request: AuthRequest): AuthResult | null | Promise<AuthResult | null>;
+  /** A result, `null` (no credential of this kind: next backend), or throws an `AuthError`. */
+  authenticate(request: AuthRequest): AuthResult | CookieAuthResult | null | Promise<AuthResult | CookieAuthResult | null>;
   /** Called once at start-up; throw a `TypeError` to refuse a bad configuration. */
   setup?(setup: BackendSetup): void | Promise<void>;
   /** The security scheme this backend declares in OpenAPI, if any. */

@@ -1,9 +1,9 @@
 import { AuthError, AuthUnavailableError, SessionInvalidError } from '../auth.errors.js';
 import { contextFrom } from '../context/attach-context.js';
 import type { AuthRequest } from '../context/auth-request.interface.js';
-import type { AuthResult, RequestContext } from '../context/request-context.interface.js';
-import { readSessionValue } from '../sessions/session.helpers.js';
-import type { AuthenticationBackend, BackendSetup, OpenApiSecurityScheme } from './authentication-backend.interface.js';
+import type { RequestContext } from '../context/request-context.interface.js';
+import { readSessionValue, SESSION_CSRF_KEY } from '../sessions/session.helpers.js';
+import type { AuthenticationBackend, BackendSetup, CookieAuthResult, OpenApiSecurityScheme } from './authentication-backend.interface.js';
 
 /** Options of {@link SessionAuthentication}. */
 export interface SessionAuthenticationOptions {
@@ -24,6 +24,11 @@ export interface SessionAuthenticationOptions {
  * on Fastify; the application registers it). The session's user is loaded through the
  * module's `userLoader` on every request, so a user deleted or disabled since login is
  * refused at once (401 `session_invalid`); `request.user` then reuses that load.
+ *
+ * A session cookie travels by itself, cross-site requests included: an unsafe request
+ * (POST, PUT, PATCH, DELETE) must echo the login's CSRF token, set by `loginSession` as the
+ * `csrf_token` cookie, in `X-CSRF-Token` (403 `csrf_failed` otherwise). A session written
+ * without `loginSession` has no CSRF token, so its unsafe requests are refused.
  *
  * @example
  * ```ts
@@ -48,11 +53,14 @@ export class SessionAuthentication implements AuthenticationBackend {
     this.loadUser = setup.loadUser;
   }
 
-  authenticate(request: AuthRequest): Promise<AuthResult | null> | null {
+  authenticate(request: AuthRequest): Promise<CookieAuthResult | null> | null {
     const id = readSessionValue(request, this.userIdKey);
     if (id === undefined || id === null) return null;
     if (typeof id !== 'string' && typeof id !== 'number') throw new SessionInvalidError();
     const userId = String(id);
+    // A session written without `loginSession` has no CSRF token: its unsafe requests are refused.
+    const stored = readSessionValue(request, SESSION_CSRF_KEY);
+    const csrfToken = typeof stored === 'string' ? stored : null;
     const loadUser = this.loadUser;
     if (loadUser === undefined) throw new AuthUnavailableError('SessionAuthentication was not set up by AuthModule');
     return loadUser(contextFrom({ userId }, this.name)).then(
@@ -65,6 +73,7 @@ export class SessionAuthentication implements AuthenticationBackend {
           isStaff: fields.isStaff === true,
           isSuperuser: fields.isSuperuser === true,
           permissions: Array.isArray(fields.permissions) ? fields.permissions.filter((p): p is string => typeof p === 'string') : [],
+          csrfToken,
         };
       },
       (error: unknown) => {

@@ -6,8 +6,11 @@ import { PERMISSIONS_METADATA } from '../auth.constants.js';
 import { AuthConfig } from '../auth.config.js';
 import { assertTokensAccepted } from '../auth.startup.js';
 import { CredentialsMissingError, PermissionDeniedError } from '../auth.errors.js';
-import type { AuthenticationBackend } from '../backends/authentication-backend.interface.js';
+import type { AuthenticationBackend, CookieAuthResult } from '../backends/authentication-backend.interface.js';
 import { attachContext, contextFrom } from '../context/attach-context.js';
+import { AuthContextService } from '../context/auth-context.service.js';
+import { attachCredentialSettings } from '../credentials/credential-settings.js';
+import { checkCsrf } from '../credentials/csrf-check.js';
 import type { AuthRequest } from '../context/auth-request.interface.js';
 import { anonymousContext, type AuthResult, type RequestContext } from '../context/request-context.interface.js';
 import { resolveAuth } from '../decorators/resolve-auth.js';
@@ -43,6 +46,8 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
     // Optional: a subclass registered outside AuthModule (without DiscoveryModule) plans lazily.
     @Optional() private readonly discovery?: DiscoveryService,
     @Optional() private readonly scanner?: MetadataScanner,
+    // Optional: a guard built by hand (`new WardenGuard(reflector, config)`) works; AuthContextService then reads nothing.
+    @Optional() private readonly authContext?: AuthContextService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -74,11 +79,15 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
     // GraphQL, RPC and WebSocket contexts carry no HTTP request for this guard to read.
     if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<AuthRequest>();
+    // First, so everything after it in this request (guards, handler, lazy Observables, filters) reads it.
+    this.authContext?.enter(request);
     const plan = this.planFor(context.getHandler() as Handler, context.getClass() as Controller);
     return plan instanceof Promise ? plan.then((ready) => this.run(context, request, ready)) : this.run(context, request, plan);
   }
 
   private run(context: ExecutionContext, request: AuthRequest, plan: Plan): boolean | Promise<boolean> {
+    // Every route, public ones too: `loginSession` writes the CSRF cookie with these settings.
+    attachCredentialSettings(request, this.config.credentials);
     if (plan.public) {
       attachContext(request, anonymousContext(), undefined);
       return true;
@@ -119,6 +128,9 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
     index: number,
   ): boolean | Promise<boolean> {
     if (index === 0) {
+      // CSRF for every cookie-borne credential, whichever backend read it (not a hook: it cannot be overridden away).
+      const csrfToken = (authenticated?.result as Partial<CookieAuthResult> | undefined)?.csrfToken;
+      if (csrfToken !== undefined) checkCsrf(request, csrfToken, this.config.credentials.cookies.csrfHeader);
       const requestContext: RequestContext =
         authenticated === null ? anonymousContext() : contextFrom(authenticated.result, authenticated.backend);
       attachContext(request, requestContext, this.config.loadUser, authenticated?.result.user);

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AuthConfig } from '../auth.config.js';
 import { AuthError, AuthUnavailableError, TokenClaimsInvalidError, TokenReusedError, TokenRevokedError } from '../auth.errors.js';
-import { revocationQuery } from '../backends/jwt.backend.js';
 import type { AuthUser } from '../context/request-context.interface.js';
+import { clearLoginCookies, writeLoginCookies, type CookieResponse } from '../credentials/cookie-writer.js';
+import { revocationQuery, userFromClaims } from '../jwt/jwt-claims.js';
 import type { JwtPayload } from '../jwt/jwt-verifier.js';
+import { TokenSigner } from '../jwt/token-signer.js';
 import { RevocationStore } from '../revocation/revocation.store.js';
-import { TokenSigner } from './token-signer.js';
-import { clearAuthCookies as clearCookies, writeAuthCookies, type CookieResponse } from './token-cookies.js';
-import type { CsrfProtection } from '../csrf/csrf-protection.js';
 import type { AccessTokenOptions, TokenPair } from './token.types.js';
 
 const REGISTERED = new Set(['sub', 'iat', 'exp', 'nbf', 'jti', 'iss', 'aud', 'type', 'fresh', 'fam']);
@@ -61,7 +60,9 @@ export class TokenService {
       await this.guard(() => this.store.revokeFamily(family, this.familyExpiry()));
       throw new TokenReusedError();
     }
-    return this.pair(userFromClaims(claims), family, false);
+    const user = userFromClaims(claims);
+    if (user === null) throw new TokenClaimsInvalidError('The refresh token names no user');
+    return this.pair(user, family, false);
   }
 
   /**
@@ -108,18 +109,21 @@ export class TokenService {
     const signer = this.requireSigner();
     const claims = signer.verify(pair.access_token);
     const family = typeof claims.fam === 'string' ? claims.fam : String(claims.jti);
-    writeAuthCookies(response, pair, this.requireCsrf(), { access: signer.accessTtl, refresh: signer.refreshTtl }, family);
+    const { cookies, csrfTokenFor } = this.config.credentials;
+    if (csrfTokenFor === undefined) throw TokenSigner.missing();
+    writeLoginCookies(response, cookies, {
+      access: pair.access_token,
+      refresh: pair.refresh_token,
+      csrf: csrfTokenFor(family),
+      accessTtl: signer.accessTtl,
+      refreshTtl: signer.refreshTtl,
+    });
   }
 
   /** Expires the access, refresh and CSRF cookies (a logout). */
   clearAuthCookies(response: CookieResponse): void {
-    clearCookies(response, this.requireCsrf());
-  }
-
-  private requireCsrf(): CsrfProtection {
-    const csrf = this.config.csrf;
-    if (csrf === undefined) throw TokenSigner.missing();
-    return csrf;
+    this.requireSigner();
+    clearLoginCookies(response, this.config.credentials.cookies);
   }
 
   private pair(user: AuthUser, family: string, fresh: boolean): TokenPair {
@@ -183,14 +187,4 @@ export class TokenService {
       throw new AuthUnavailableError('The revocation store did not answer', { cause: error });
     }
   }
-}
-
-function userFromClaims(claims: JwtPayload): AuthUser {
-  return {
-    id: claims.sub as string,
-    ...(typeof claims.username === 'string' ? { username: claims.username } : {}),
-    isStaff: claims.is_staff === true,
-    isSuperuser: claims.is_superuser === true,
-    ...(Array.isArray(claims.permissions) ? { permissions: claims.permissions as string[] } : {}),
-  };
 }

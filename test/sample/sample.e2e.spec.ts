@@ -47,14 +47,24 @@ describe.each(ADAPTERS)('the sample app answers as the README shows (%s)', (adap
     expect((await t.http.get('/admin').set('authorization', `Bearer ${alice}`)).body).toEqual({ message: 'Welcome, admin' });
   });
 
-  it('sessions: POST /session/login, GET /session/me, POST /session/logout', async () => {
+  it('sessions: POST /session/login, GET /session/me, POST /session/logout (with the CSRF header)', async () => {
     const agent = request.agent(t.url);
     expect((await agent.post('/session/login').send({ username: 'bob', password: 'wrong' })).status).toBe(401);
-    expect((await agent.post('/session/login').send({ username: 'bob', password: 'bob-password' })).status).toBe(200);
+    const login = await agent.post('/session/login').send({ username: 'bob', password: 'bob-password' });
+    expect(login.status).toBe(200);
+    const csrf = (login.headers['set-cookie'] as unknown as string[])
+      .find((c) => c.startsWith('csrf_token='))!
+      .split(';')[0]!
+      .slice(11);
     const me = await agent.get('/session/me');
     expect(me.status).toBe(200);
     expect(me.body.user).toMatchObject({ id: 2, username: 'bob' });
-    expect((await agent.post('/session/logout')).status).toBe(200);
+    // The session cookie alone, as a cross-site form would send it: refused.
+    const forged = await agent.post('/session/logout').set('content-type', 'application/x-www-form-urlencoded').send('x=1');
+    expect(forged.status).toBe(403);
+    expect(forged.body.code).toBe('csrf_failed');
+    expect((await agent.get('/session/me')).status).toBe(200);
+    expect((await agent.post('/session/logout').set('x-csrf-token', csrf)).status).toBe(200);
     expect((await agent.get('/session/me')).body.code).toBe('credentials_missing');
   });
 

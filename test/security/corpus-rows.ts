@@ -1,5 +1,5 @@
 import { createHash, createHmac, sign, type KeyObject } from 'node:crypto';
-import { CsrfProtection } from '../../src/csrf/csrf-protection.js';
+import { csrfTokenDeriver } from '../../src/credentials/csrf-check.js';
 import { API_KEY, AUDIENCE, ISSUER } from './corpus-app.js';
 import { attackerEc, der, ed, HS_SECRET, jwkJson, OTHER_SECRET, otherRsa, P256_N, p256, p384, pem, rsa } from './corpus-keys.js';
 
@@ -494,7 +494,7 @@ export function corpusRows(): CorpusRow[] {
   );
 
   // --- tokens in cookies: double-submit CSRF bound to the login (`fam`)
-  const csrf = new CsrfProtection({ secret: HS_SECRET });
+  const csrf = { tokenFor: csrfTokenDeriver({ secret: HS_SECRET })! };
   const family = 'corpus-family-1';
   const cookieToken = hsToken(claims({ fam: family }));
   const cookie = (token: string): string[] => ['Cookie', `access_token=${token}`];
@@ -534,7 +534,7 @@ export function corpusRows(): CorpusRow[] {
   post(
     'cookie: POST with the CSRF token computed under another key',
     'forged CSRF token',
-    [...cookie(cookieToken), ...csrfHeader(new CsrfProtection({ secret: OTHER_SECRET }).tokenFor(family))],
+    [...cookie(cookieToken), ...csrfHeader(csrfTokenDeriver({ secret: OTHER_SECRET })!(family))],
     CSRF,
   );
   add(

@@ -1,6 +1,6 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
-import { Body, Controller, Get, HttpCode, Module, Post, Req, type INestApplication, type Type } from '@nestjs/common';
+import { All, Body, Controller, Get, HttpCode, Module, Post, Req, Res, type INestApplication, type Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import session from 'express-session';
 import type { Store } from 'express-session';
@@ -12,7 +12,9 @@ import {
   logoutSession,
   Public,
   SessionAuthentication,
+  type AuthModuleOptions,
   type AuthRequest,
+  type CookieResponse,
   type RequestContext,
 } from '../../src/index.js';
 import type { AdapterName } from '../utils/app.js';
@@ -39,9 +41,48 @@ class SessionController {
   @Public()
   @Post('login')
   @HttpCode(200)
-  async login(@Req() request: AuthRequest, @Body() body: { id: string }): Promise<{ ok: boolean }> {
-    await loginSession(request, { id: body.id });
+  async login(
+    @Req() request: AuthRequest,
+    @Res({ passthrough: true }) response: CookieResponse,
+    @Body() body: { id: string },
+  ): Promise<{ ok: boolean; csrfToken: string }> {
+    return { ok: true, csrfToken: await loginSession(request, { id: body.id }, { response }) };
+  }
+
+  /** Logs in without the response: Express finds it on the request, Fastify cannot. */
+  @Public()
+  @Post('login-without-response')
+  @HttpCode(200)
+  async loginWithoutResponse(@Req() request: AuthRequest, @Body() body: { id: string }): Promise<{ ok: boolean; error?: string }> {
+    try {
+      await loginSession(request, { id: body.id });
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, error: `${(error as Error).name}: ${(error as Error).message}` };
+    }
+  }
+
+  /** A session written by hand, not by loginSession: it carries no CSRF token. */
+  @Public()
+  @Post('login-by-hand')
+  @HttpCode(200)
+  async loginByHand(@Req() request: AuthRequest, @Body() body: { id: string }): Promise<{ ok: boolean }> {
+    const s = request.session as { set?: (k: string, v: unknown) => void; userId?: string };
+    if (typeof s.set === 'function') s.set('userId', body.id);
+    else s.userId = body.id;
     return { ok: true };
+  }
+
+  @All('items')
+  @HttpCode(200)
+  item(@Req() request: AuthRequest): { method: string } {
+    return { method: request.method };
+  }
+
+  @Post('notes')
+  @HttpCode(201)
+  note(@AuthContext() context: RequestContext): { saved: boolean; by: string | null } {
+    return { saved: true, by: context.userId };
   }
 
   @Get('me')
@@ -51,16 +92,17 @@ class SessionController {
 
   @Post('logout')
   @HttpCode(200)
-  async logout(@Req() request: AuthRequest): Promise<{ ok: boolean }> {
-    await logoutSession(request);
+  async logout(@Req() request: AuthRequest, @Res({ passthrough: true }) response: CookieResponse): Promise<{ ok: boolean }> {
+    await logoutSession(request, { response });
     return { ok: true };
   }
 }
 
-export function sessionModule(loads: string[]): Type<unknown> {
+export function sessionModule(loads: string[], extra: Partial<AuthModuleOptions> = {}): Type<unknown> {
   @Module({
     imports: [
       AuthModule.forRoot({
+        ...extra,
         authentication: [new SessionAuthentication()],
         userLoader: (context) => {
           loads.push(String(context.userId));

@@ -54,8 +54,9 @@ describe.each(ADAPTERS)('SessionAuthentication (%s)', (adapter) => {
   });
 
   it('after logout the old cookie no longer authenticates', async () => {
-    const cookie = await login('1');
-    expect((await t.http.post('/logout').set('cookie', cookie)).status).toBe(200);
+    const login = await t.http.post('/login').send({ id: '1' });
+    const cookie = sessionCookie(login.headers['set-cookie'], cookieName(adapter));
+    expect((await t.http.post('/logout').set('cookie', cookie).set('x-csrf-token', login.body.csrfToken)).status).toBe(200);
     const res = await t.http.get('/me').set('cookie', cookie);
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('credentials_missing');

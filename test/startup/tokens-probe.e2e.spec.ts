@@ -14,7 +14,7 @@ import {
   type AuthModuleOptions,
   type JwtAuthenticationOptions,
 } from '../../src/index.js';
-import { TokenSigner } from '../../src/tokens/token-signer.js';
+import { TokenSigner } from '../../src/jwt/token-signer.js';
 import { ADAPTERS, startApp, type TestApp } from '../utils/app.js';
 import { bootError } from './boot.js';
 

@@ -9,8 +9,8 @@ import {
   isSymmetric,
   keyMismatch,
   type JwtAlgorithm,
-} from '../jwt/jwt-algorithms.js';
-import { decodeJwt, verifyDecoded, type ClaimRules, type JwtPayload } from '../jwt/jwt-verifier.js';
+} from './jwt-algorithms.js';
+import { decodeJwt, verifyDecoded, type ClaimRules, type JwtPayload } from './jwt-verifier.js';
 
 const MISSING =
   "TokenService: configure `tokens` in AuthModule.forRoot(), e.g. tokens: { secret: process.env.JWT_SECRET, algorithm: 'HS256' }";

@@ -1,0 +1,72 @@
+import type { AuthResult, AuthUser } from '../context/request-context.interface.js';
+import type { RevocationQuery } from '../revocation/revocation.store.js';
+import type { JwtPayload } from './jwt-verifier.js';
+
+/**
+ * What a JWT's claims mean, for any token (API.md): `sub` → `userId` (a numeric `sub`, which
+ * some issuers send, is read as its string form: the same user, for revocation too),
+ * `is_staff` → `isStaff`, `is_superuser` → `isSuperuser`, `permissions` → `permissions`
+ * (its strings; missing → `false` / `[]`), all claims → `claims`.
+ */
+export function toResult(payload: JwtPayload): AuthResult {
+  return {
+    userId: subjectOf(payload),
+    isStaff: payload.is_staff === true,
+    isSuperuser: payload.is_superuser === true,
+    permissions: permissionsOf(payload) ?? [],
+    claims: payload,
+  };
+}
+
+/** The revocation query of a token: its `jti`, login family (`fam`), user (`sub`) and `iat`. */
+export function revocationQuery(payload: JwtPayload): RevocationQuery {
+  return {
+    jti: typeof payload.jti === 'string' ? payload.jti : undefined,
+    family: typeof payload.fam === 'string' ? payload.fam : undefined,
+    sub: subjectOf(payload) ?? undefined,
+    iat: typeof payload.iat === 'number' ? payload.iat : undefined,
+  };
+}
+
+/**
+ * The user a token describes, for issuing its successor (`TokenService.refresh` without a
+ * `userLoader`): `sub` → `id`, `username`, `is_staff`, `is_superuser`, and `permissions`
+ * when the token carries them. `null` when the token names no user.
+ */
+export function userFromClaims(payload: JwtPayload): AuthUser | null {
+  const id = subjectOf(payload);
+  if (id === null) return null;
+  const permissions = permissionsOf(payload);
+  return {
+    id,
+    ...(typeof payload.username === 'string' ? { username: payload.username } : {}),
+    isStaff: payload.is_staff === true,
+    isSuperuser: payload.is_superuser === true,
+    ...(permissions === undefined ? {} : { permissions }),
+  };
+}
+
+/**
+ * Freezes a claims set and everything in it. A verified payload is shared by every request
+ * that presents the same token (the verified-token cache): a handler that writes into
+ * `context.claims` must fail where it writes, not change what the next request is allowed.
+ * Claims come from `JSON.parse`, so they hold only plain objects and arrays (no cycles).
+ */
+export function deepFreeze<T>(value: T): Readonly<T> {
+  if (typeof value === 'object' && value !== null) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}
+
+function subjectOf(payload: JwtPayload): string | null {
+  const sub = payload.sub;
+  // `sub` is a string by RFC 7519; a number some issuers send is read as its string form.
+  return typeof sub === 'string' ? sub : typeof sub === 'number' ? String(sub) : null;
+}
+
+function permissionsOf(payload: JwtPayload): string[] | undefined {
+  const permissions = payload.permissions;
+  return Array.isArray(permissions) ? permissions.filter((item): item is string => typeof item === 'string') : undefined;
+}

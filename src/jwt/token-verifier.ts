@@ -1,0 +1,208 @@
+import type { KeyObject } from 'node:crypto';
+import { TokenClaimsInvalidError, TokenInvalidError } from '../auth.errors.js';
+import {
+  importPublicKey,
+  importSecret,
+  isJwtAlgorithm,
+  isSymmetric,
+  keyMismatch,
+  type JwtAlgorithm,
+  type KeyInput,
+} from './jwt-algorithms.js';
+import { JwksKeySet } from './jwks-key-set.js';
+import { probeVerifier, type ProbeVerdict } from './jwt-probe.js';
+import { decodeJwt, verifyDecoded, type ClaimRules, type DecodedJwt, type JwtPayload } from './jwt-verifier.js';
+import { VerifiedTokenCache, verifiedToken, type VerifiedToken } from './verified-token.cache.js';
+
+/** How access tokens are verified: keys, algorithms, claim rules, the verified-token cache. */
+export interface JwtVerifierOptions {
+  /** The HS* key: a string or Buffer of at least 32 bytes, an `oct` JWK or a secret KeyObject. */
+  secret?: string | Buffer | KeyObject;
+  /** The RS*, PS*, ES* or EdDSA verification key: PEM, JWK or KeyObject (a private key gives its public half). */
+  publicKey?: KeyInput;
+  /** Required: a token whose `alg` is not listed is rejected, whatever the key. `none` is never accepted. */
+  algorithms: JwtAlgorithm[];
+  /** Accepted audience(s); when set, a token without a matching `aud` is rejected. */
+  audience?: string | string[];
+  /** Accepted issuer(s); when set, a token without a matching `iss` is rejected. */
+  issuer?: string | string[];
+  /**
+   * Seconds of clock skew allowed on `exp` and `nbf`.
+   * @default 0
+   */
+  leeway?: number;
+  /**
+   * Tokens longer than this are refused before any parsing.
+   * @default 8192
+   */
+  maxTokenLength?: number;
+  /**
+   * Claims every token must carry.
+   * @default ['exp']
+   */
+  requiredClaims?: string[];
+  /**
+   * How many verified tokens are remembered, keyed by the whole token, so a client that
+   * reuses its token skips signature verification. `exp`/`nbf` are re-checked on every use
+   * and revocation is checked after the cache on every request; failures are never cached.
+   * Remembered claims are deep-frozen: a handler cannot change them for the next request.
+   * `0` disables the cache.
+   * @default 10000
+   */
+  cacheSize?: number;
+  /** A remote key set (an identity provider's JWKS), keys chosen by `kid`; https, or http on loopback. */
+  jwksUri?: string;
+  /**
+   * Minimum milliseconds between two fetches caused by unknown `kid`s.
+   * @default 30000
+   */
+  jwksCooldownMs?: number;
+  /**
+   * Milliseconds after which the key set is refreshed in the background (key rotation).
+   * @default 600000
+   */
+  jwksMaxAgeMs?: number;
+  /**
+   * Milliseconds a fetch may take; past it the request fails closed (503 `auth_unavailable`).
+   * @default 5000
+   */
+  jwksTimeoutMs?: number;
+}
+
+/** Looks up the key of a decoded token (a remote key set may answer with a Promise). */
+export type KeyLookup = (decoded: DecodedJwt) => KeyObject | Promise<KeyObject>;
+
+/**
+ * Verifies access tokens: keys imported and checked against the algorithms once, at
+ * construction (a `TypeError` names a bad option), then length, shape, algorithm, signature,
+ * claims, and `type` (only an access token, or a token without `type`, is accepted).
+ * Verified tokens are remembered, deep-frozen and mapped, in a {@link VerifiedTokenCache}.
+ */
+export class TokenVerifier {
+  readonly algorithms: ReadonlySet<string>;
+  readonly rules: ClaimRules;
+  readonly maxTokenLength: number;
+  /** Whether keys come from a remote key set (never fetched by a start-up probe). */
+  readonly remoteKeys: boolean;
+  private readonly keys = new Map<JwtAlgorithm, KeyObject>();
+  private readonly jwks: JwksKeySet | undefined;
+  private readonly cache: VerifiedTokenCache;
+
+  /**
+   * @param what names the owner in error messages (`'JwtAuthentication'`).
+   * @param keyFor the key lookup to use; defaults to {@link TokenVerifier.localKey}.
+   */
+  constructor(
+    options: JwtVerifierOptions,
+    what: string,
+    private readonly keyFor: KeyLookup = (decoded) => this.localKey(decoded),
+  ) {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`${what}: options are required`);
+    const algorithms = options.algorithms;
+    if (!Array.isArray(algorithms) || algorithms.length === 0) {
+      throw new TypeError(`${what}: \`algorithms\` is required, for example ['HS256'] or ['RS256']`);
+    }
+    for (const algorithm of algorithms) {
+      if (!isJwtAlgorithm(algorithm)) {
+        throw new TypeError(
+          `${what}: algorithm ${JSON.stringify(algorithm)} is not supported${String(algorithm).toLowerCase() === 'none' ? ' (unsigned tokens are never accepted)' : ''}`,
+        );
+      }
+    }
+    this.jwks = options.jwksUri === undefined ? undefined : remoteKeySet(options.jwksUri, options, what);
+    this.remoteKeys = this.jwks !== undefined;
+    const secret = options.secret === undefined ? undefined : importSecret(options.secret, what);
+    const publicKey = options.publicKey === undefined ? undefined : importPublicKey(options.publicKey, what);
+    for (const algorithm of this.jwks === undefined ? algorithms : []) {
+      const key = isSymmetric(algorithm) ? secret : publicKey;
+      if (key === undefined) {
+        throw new TypeError(`${what}: algorithm ${algorithm} has no key: give ${isSymmetric(algorithm) ? '`secret`' : '`publicKey`'}`);
+      }
+      const mismatch = keyMismatch(algorithm, key);
+      if (mismatch !== null) throw new TypeError(`${what}: ${mismatch}`);
+      this.keys.set(algorithm, key);
+    }
+    const leeway = options.leeway ?? 0;
+    if (!Number.isFinite(leeway) || leeway < 0) throw new TypeError(`${what}: \`leeway\` must be a number of seconds >= 0`);
+    this.algorithms = new Set(algorithms);
+    this.rules = {
+      audience: toList(options.audience),
+      issuer: toList(options.issuer),
+      leeway,
+      requiredClaims: options.requiredClaims ?? ['exp'],
+    };
+    this.maxTokenLength = options.maxTokenLength ?? 8192;
+    const cacheSize = options.cacheSize ?? 10_000;
+    if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new TypeError(`${what}: \`cacheSize\` must be a whole number >= 0`);
+    this.cache = new VerifiedTokenCache(cacheSize);
+  }
+
+  /**
+   * Verifies a token (shape, algorithm, signature, claims; not revocation). Answers at once
+   * from the cache or with local keys, with a Promise while a remote key set is fetched.
+   * Throws the `AuthError` that names the first failure.
+   */
+  verify(token: string): VerifiedToken | Promise<VerifiedToken> {
+    const now = Date.now() / 1000;
+    const cached = this.cache.get(token, this.rules, now);
+    if (cached !== undefined) return cached;
+    const decoded = decodeJwt(token, this.algorithms, this.maxTokenLength);
+    const key = this.keyFor(decoded);
+    if (key instanceof Promise) return key.then((ready) => this.finish(token, decoded, ready, Date.now() / 1000));
+    return this.finish(token, decoded, key, now);
+  }
+
+  /** The key of a decoded token: from the remote key set, or the local key of its algorithm. */
+  localKey(decoded: DecodedJwt): KeyObject | Promise<KeyObject> {
+    if (this.jwks !== undefined) return this.jwks.resolve(decoded.header.kid, decoded.header.alg);
+    const key = this.keys.get(decoded.header.alg);
+    if (key === undefined) throw new TokenInvalidError('No key for the token algorithm');
+    return key;
+  }
+
+  /**
+   * Judges offline whether `token` (signed by the caller with `claims`) would be accepted:
+   * nothing cached, no key set fetched. `opaqueKeys` when the keys are out of sight (a
+   * remote key set, or an owner's own key lookup).
+   */
+  probe(token: string, claims: JwtPayload, opaqueKeys: boolean): ProbeVerdict {
+    const { algorithms, keys, rules, maxTokenLength } = this;
+    return probeVerifier(token, claims, { algorithms, keys, rules, maxTokenLength, opaqueKeys: opaqueKeys || this.remoteKeys });
+  }
+
+  /** How many verified tokens the cache holds. */
+  get cachedTokens(): number {
+    return this.cache.size;
+  }
+
+  private finish(token: string, decoded: DecodedJwt, key: KeyObject, now: number): VerifiedToken {
+    const payload = verifyDecoded(decoded, key, this.rules, now);
+    if (payload.type !== undefined && payload.type !== 'access') {
+      throw new TokenClaimsInvalidError('Only an access token is accepted here');
+    }
+    const entry = verifiedToken(payload);
+    this.cache.set(token, entry);
+    return entry;
+  }
+}
+
+function remoteKeySet(uri: string, options: JwtVerifierOptions, what: string): JwksKeySet {
+  JwksKeySet.checkUri(uri, what);
+  if (options.secret !== undefined || options.publicKey !== undefined) {
+    throw new TypeError(`${what}: give either \`jwksUri\` or \`secret\`/\`publicKey\`, not both (use two backends)`);
+  }
+  const symmetric = options.algorithms.find((algorithm) => isSymmetric(algorithm));
+  if (symmetric !== undefined)
+    throw new TypeError(`${what}: ${symmetric} cannot be verified with a JWKS (shared secrets are never fetched)`);
+  return new JwksKeySet({
+    uri,
+    cooldownMs: options.jwksCooldownMs ?? 30_000,
+    maxAgeMs: options.jwksMaxAgeMs ?? 600_000,
+    timeoutMs: options.jwksTimeoutMs ?? 5_000,
+  });
+}
+
+function toList(value: string | string[] | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value : [value];
+}

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import type { AuthError } from '../auth.errors.js';
+import type { ClaimRules } from './jwt-verifier.js';
+import { VerifiedTokenCache, verifiedToken } from './verified-token.cache.js';
+
+const RULES: ClaimRules = { leeway: 0, requiredClaims: ['exp'] };
+const NOW = 1_700_000_000;
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (error) {
+    return (error as AuthError).code;
+  }
+}
+
+describe('verifiedToken', () => {
+  it('maps once and freezes everything a request is handed', () => {
+    const entry = verifiedToken({ sub: 42, permissions: ['r', 3], fam: 'f', jti: 'j', iat: NOW, exp: NOW + 60, nested: { list: [1] } });
+    expect(entry.result).toMatchObject({ userId: '42', permissions: ['r'] });
+    expect(entry.revocation).toEqual({ jti: 'j', family: 'f', sub: '42', iat: NOW });
+    expect(entry.result.claims).toBe(entry.payload);
+    const frozen = [
+      entry,
+      entry.payload,
+      entry.payload.permissions,
+      entry.payload.nested,
+      entry.result,
+      entry.result.permissions,
+      entry.revocation,
+    ];
+    for (const value of frozen) expect(Object.isFrozen(value)).toBe(true);
+    expect(Object.isFrozen((entry.payload.nested as { list: unknown[] }).list)).toBe(true);
+    expect(() => (entry.result.permissions as string[]).push('w')).toThrow(TypeError);
+    expect(() => (entry.payload.permissions as unknown[]).push('w')).toThrow(TypeError);
+  });
+});
+
+describe('VerifiedTokenCache', () => {
+  const entry = (exp = NOW + 60, extra: Record<string, unknown> = {}) => verifiedToken({ sub: 's', exp, ...extra });
+
+  it('answers what it holds, as the same frozen entry', () => {
+    const cache = new VerifiedTokenCache(10);
+    const stored = entry();
+    cache.set('t1', stored);
+    expect(cache.get('t1', RULES, NOW)).toBe(stored);
+    expect(cache.get('t2', RULES, NOW)).toBeUndefined();
+  });
+
+  it('evicts the oldest when full; a hit does not reorder', () => {
+    const cache = new VerifiedTokenCache(3);
+    for (const token of ['a', 'b', 'c']) cache.set(token, entry());
+    cache.get('a', RULES, NOW);
+    cache.set('d', entry());
+    expect(cache.size).toBe(3);
+    expect(cache.get('a', RULES, NOW)).toBeUndefined();
+    for (const token of ['b', 'c', 'd']) expect(cache.get(token, RULES, NOW)).toBeDefined();
+  });
+
+  it('stays bounded under many tokens', () => {
+    const cache = new VerifiedTokenCache(50);
+    for (let i = 0; i < 500; i++) cache.set(`t${i}`, entry());
+    expect(cache.size).toBe(50);
+  });
+
+  it.each([
+    ['one second before exp', NOW + 59, 0, undefined, true],
+    ['at exp (RFC 7519: not on or after)', NOW + 60, 0, 'token_expired', false],
+    ['after exp', NOW + 600, 0, 'token_expired', false],
+    ['after exp, within leeway', NOW + 65, 10, undefined, true],
+  ])('re-checks exp on every hit: %s', (_name, now, leeway, code, kept) => {
+    const cache = new VerifiedTokenCache(10);
+    cache.set('t', entry());
+    expect(codeOf(() => cache.get('t', { ...RULES, leeway }, now))).toBe(code);
+    expect(cache.size).toBe(kept ? 1 : 0);
+  });
+
+  it('re-checks nbf too', () => {
+    const cache = new VerifiedTokenCache(10);
+    cache.set('t', entry(NOW + 60, { nbf: NOW + 30 }));
+    expect(codeOf(() => cache.get('t', RULES, NOW))).toBe('token_not_yet_valid');
+  });
+
+  it('size 0 remembers nothing', () => {
+    const cache = new VerifiedTokenCache(0);
+    cache.set('t', entry());
+    expect(cache.size).toBe(0);
+    expect(cache.get('t', RULES, NOW)).toBeUndefined();
+  });
+});

@@ -1,0 +1,64 @@
+import type { AuthResult } from '../context/request-context.interface.js';
+import type { RevocationQuery } from '../revocation/revocation.store.js';
+import { deepFreeze, revocationQuery, toResult } from './jwt-claims.js';
+import { checkTimes, type ClaimRules, type JwtPayload } from './jwt-verifier.js';
+
+/**
+ * A verified token, mapped once: its claims, the result a backend returns for it and its
+ * revocation query, all deep-frozen. Every request that presents the same token shares
+ * them, so nothing is allocated per request and nothing a handler does reaches the next one.
+ */
+export interface VerifiedToken {
+  readonly payload: Readonly<JwtPayload>;
+  readonly result: Readonly<AuthResult>;
+  readonly revocation: Readonly<RevocationQuery>;
+}
+
+/** Freezes a verified payload and maps it (see {@link VerifiedToken}). */
+export function verifiedToken(payload: JwtPayload): VerifiedToken {
+  deepFreeze(payload);
+  const result = toResult(payload);
+  Object.freeze(result.permissions);
+  return Object.freeze({ payload, result: Object.freeze(result), revocation: Object.freeze(revocationQuery(payload)) });
+}
+
+/**
+ * Verified tokens by the whole token string, so a client that reuses its token skips
+ * signature verification. Bounded: when full, the oldest entry goes (insertion order, no
+ * reordering on a hit: a hit stays a plain `Map` lookup). `exp`/`nbf` are re-checked on
+ * every hit and an expired entry is dropped; failures are never stored.
+ */
+export class VerifiedTokenCache {
+  private readonly entries = new Map<string, VerifiedToken>();
+
+  /** @param maxEntries how many tokens are remembered; `0` remembers none. */
+  constructor(private readonly maxEntries: number) {}
+
+  /** The entry of `token`, checked against `rules` as of `now` (seconds); throws its time error. */
+  get(token: string, rules: ClaimRules, now: number): VerifiedToken | undefined {
+    const entry = this.entries.get(token);
+    if (entry === undefined) return undefined;
+    try {
+      checkTimes(entry.payload, rules, now);
+    } catch (error) {
+      this.entries.delete(token);
+      throw error;
+    }
+    return entry;
+  }
+
+  /** Remembers a verified token, evicting the oldest when full. */
+  set(token: string, entry: VerifiedToken): void {
+    if (this.maxEntries === 0) return;
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done !== true) this.entries.delete(oldest.value);
+    }
+    this.entries.set(token, entry);
+  }
+
+  /** How many tokens are remembered. */
+  get size(): number {
+    return this.entries.size;
+  }
+}
