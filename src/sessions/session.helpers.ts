@@ -77,6 +77,7 @@ export function readSessionValue(request: AuthRequest, key: string): unknown {
  * included), so call it from a controller route of an app that imports `AuthModule`.
  *
  * Resolves to the CSRF token, for a client that takes it from the response body instead.
+ * `options` may also be the `userIdKey` string alone (the earlier signature; Express only).
  *
  * @example
  * ```ts
