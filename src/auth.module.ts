@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, DiscoveryModule, ModulesContainer } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, DiscoveryModule, ModulesContainer } from '@nestjs/core';
 import { AuthConfig } from './auth.config.js';
 import { AuthErrorFilter } from './auth-error.filter.js';
 import { ConfigurableAuthModule, AUTH_MODULE_OPTIONS } from './auth.module-definition.js';
 import type { AuthModuleOptions } from './auth.options.js';
 import { AUTH_REGISTRATION_CHECK, checkRegistration } from './auth.startup.js';
 import { AuthContextService } from './context/auth-context.service.js';
-import { contextStorageInterceptor } from './context/auth-context.interceptor.js';
 import { WardenGuard } from './guards/warden.guard.js';
 import { InMemoryRevocation } from './revocation/in-memory-revocation.store.js';
 import { RevocationStore } from './revocation/revocation.store.js';
@@ -38,11 +37,6 @@ import { TokenService } from './tokens/token.service.js';
     { provide: APP_GUARD, useClass: WardenGuard },
     { provide: APP_FILTER, useClass: AuthErrorFilter },
     { provide: AUTH_REGISTRATION_CHECK, inject: [AUTH_MODULE_OPTIONS, ModulesContainer], useFactory: checkRegistration },
-    {
-      provide: APP_INTERCEPTOR,
-      inject: [AUTH_MODULE_OPTIONS, ModulesContainer, AuthContextService],
-      useFactory: contextStorageInterceptor,
-    },
   ],
   exports: [TokenService, AuthContextService, RevocationStore, AuthConfig],
 })
