@@ -44,7 +44,8 @@ export interface ApiKeyAuthenticationOptions {
 
 interface Entry {
   digest: Buffer;
-  grant: ApiKeyGrant;
+  /** Mapped once and frozen: every request with this key shares it, and no handler can widen it. */
+  result: Readonly<AuthResult>;
 }
 
 /**
@@ -76,12 +77,12 @@ export class ApiKeyAuthentication implements AuthenticationBackend {
       : Object.entries(options.keys ?? {});
     this.entries = plain.map(([key, grant]) => {
       if (typeof key !== 'string' || key.length < 16) throw new TypeError(`${what}: every key must be a string of at least 16 characters`);
-      return { digest: sha256(key), grant };
+      return { digest: sha256(key), result: frozenResult(grant) };
     });
     for (const [hash, grant] of Object.entries(options.hashedKeys ?? {})) {
       if (!/^[0-9a-f]{64}$/i.test(hash))
         throw new TypeError(`${what}: every hashedKeys entry must be a hex SHA-256 digest (64 characters)`);
-      this.entries.push({ digest: Buffer.from(hash, 'hex'), grant });
+      this.entries.push({ digest: Buffer.from(hash, 'hex'), result: frozenResult(grant) });
     }
     if (typeof options.validate === 'function' && !isClass(options.validate)) {
       this.validator = options.validate as (key: string) => ApiKeyGrant | null | Promise<ApiKeyGrant | null>;
@@ -111,8 +112,8 @@ export class ApiKeyAuthentication implements AuthenticationBackend {
     const key = this.scheme === undefined ? value : readScheme(value, this.scheme);
     if (key === undefined) return null;
     if (key.length === 0 || key.length > this.maxKeyLength) throw new ApiKeyInvalidError();
-    const grant = this.match(key);
-    if (grant !== undefined) return toResult(grant);
+    const known = this.match(key);
+    if (known !== undefined) return known;
     if (this.validator === undefined) throw new ApiKeyInvalidError();
     let answer: ApiKeyGrant | null | Promise<ApiKeyGrant | null>;
     try {
@@ -126,12 +127,12 @@ export class ApiKeyAuthentication implements AuthenticationBackend {
     });
   }
 
-  private match(key: string): ApiKeyGrant | undefined {
+  private match(key: string): Readonly<AuthResult> | undefined {
     const digest = sha256(key);
-    let found: ApiKeyGrant | undefined;
+    let found: Readonly<AuthResult> | undefined;
     for (const entry of this.entries) {
       // Every digest is compared, whatever matched before.
-      if (timingSafeEqual(entry.digest, digest) && found === undefined) found = entry.grant;
+      if (timingSafeEqual(entry.digest, digest) && found === undefined) found = entry.result;
     }
     return found;
   }
@@ -146,8 +147,20 @@ function accept(grant: ApiKeyGrant | null): AuthResult {
   return toResult(grant);
 }
 
+/** A grant's result; the permissions are copied, so a handler never reaches the grant's own array. */
 function toResult(grant: ApiKeyGrant): AuthResult {
-  return { userId: grant.name ?? null, permissions: grant.permissions ?? [], claims: grant.name === undefined ? {} : { name: grant.name } };
+  return {
+    userId: grant.name ?? null,
+    permissions: [...(grant.permissions ?? [])],
+    claims: grant.name === undefined ? {} : { name: grant.name },
+  };
+}
+
+function frozenResult(grant: ApiKeyGrant): Readonly<AuthResult> {
+  const result = toResult(grant);
+  Object.freeze(result.permissions);
+  Object.freeze(result.claims);
+  return Object.freeze(result);
 }
 
 function sha256(value: string): Buffer {
