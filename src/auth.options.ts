@@ -16,7 +16,11 @@ export interface UserLoader {
   loadUser(context: RequestContext): unknown;
 }
 
-/** Cookie names and attributes of the cookie transport. */
+/**
+ * Names and attributes of the cookies nestjs-warden writes: the token cookies of
+ * `TokenService.setAuthCookies` and the CSRF cookie of every cookie-borne login (JWT cookies,
+ * `loginSession`). Resolved once, at start-up; a bad name fails the boot.
+ */
 export interface TokenCookieOptions {
   /** @default true */
   secure?: boolean;
@@ -54,7 +58,10 @@ export interface TokenOptions {
   audience?: string | string[];
   /** `kid` header of issued tokens. */
   keyId?: string;
-  /** Cookie transport settings. */
+  /**
+   * Cookie transport settings; they also apply to the CSRF cookie `loginSession` sets.
+   * @default the defaults of each `TokenCookieOptions` field
+   */
   cookies?: TokenCookieOptions;
 }
 

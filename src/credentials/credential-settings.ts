@@ -9,7 +9,9 @@ import { csrfTokenDeriver } from './csrf-check.js';
  * (`undefined` without `tokens`: there is no key).
  */
 export class CredentialSettings {
+  /** Cookie names and attributes, defaults applied. */
   readonly cookies: CookieSettings;
+  /** The CSRF token of a JWT login family; `undefined` without `tokens`. */
   readonly csrfTokenFor: ((family: string) => string) | undefined;
 
   constructor(tokens: TokenOptions | undefined) {

@@ -79,8 +79,11 @@ export type KeyLookup = (decoded: DecodedJwt) => KeyObject | Promise<KeyObject>;
  * Verified tokens are remembered, deep-frozen and mapped, in a {@link VerifiedTokenCache}.
  */
 export class TokenVerifier {
+  /** The accepted `alg` values. */
   readonly algorithms: ReadonlySet<string>;
+  /** Audience, issuer, leeway and required claims, checked after the signature. */
   readonly rules: ClaimRules;
+  /** Longer tokens are refused before any parsing. */
   readonly maxTokenLength: number;
   /** Whether keys come from a remote key set (never fetched by a start-up probe). */
   readonly remoteKeys: boolean;

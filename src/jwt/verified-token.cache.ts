@@ -9,8 +9,11 @@ import { checkTimes, type ClaimRules, type JwtPayload } from './jwt-verifier.js'
  * them, so nothing is allocated per request and nothing a handler does reaches the next one.
  */
 export interface VerifiedToken {
+  /** The claims. */
   readonly payload: Readonly<JwtPayload>;
+  /** What `JwtAuthentication` answers for the token (`toResult`). */
   readonly result: Readonly<AuthResult>;
+  /** What the revocation store is asked (`revocationQuery`). */
   readonly revocation: Readonly<RevocationQuery>;
 }
 
