@@ -26,20 +26,4 @@ describe('InMemoryRevocation', () => {
     expect(store.size).toBe(0);
     expect(store.isRevoked({ jti: 'j1' })).toBe(false);
   });
-
-  it('stays bounded under a flood of 1,000,000 revocations, and frees them when they expire', async () => {
-    const store = make();
-    const before = process.memoryUsage().heapUsed;
-    const exp = Date.now() / 1000 + 30;
-    for (let i = 0; i < 1_000_000; i++) await store.revoke(`jti-${i}`, exp);
-    const grown = process.memoryUsage().heapUsed - before;
-    console.log(`1,000,000 revocations: heap +${Math.round(grown / 1048576)} MiB`);
-    expect(store.size).toBe(1_000_000);
-    expect(grown).toBeLessThan(400 * 1024 * 1024);
-    await expect(store.revoke('one-too-many', exp)).rejects.toMatchObject({ code: 'auth_unavailable' });
-    store.sweep(exp + 1);
-    expect(store.size).toBe(0);
-    await store.revoke('fits-again', exp + 60);
-    expect(store.isRevoked({ jti: 'fits-again' })).toBe(true);
-  }, 60_000);
 });
