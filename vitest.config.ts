@@ -1,6 +1,25 @@
 import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * `npm run test:faults` (vitest.faults.config.ts): Redis killed/paused/restarted, JWKS down, the
+ * bounded load test. Kept out of `npm test`; CI runs them once, through their own script.
+ */
+export const FAULT_SUITES = [
+  'test/faults/**/*.faults.ts',
+  'test/revocation/**/*.spec.ts',
+  'test/multi-instance/**/*.spec.ts',
+  'test/jwks/**/*.spec.ts',
+];
+
+/**
+ * `npm run test:heavy` (vitest.heavy.config.ts): tests that take long or allocate a lot, one file
+ * at a time: `*.heavy.ts` files under test/, and the packed-tarball consumer matrix (npm pack and fresh
+ * installs from the registry). Kept out of `npm test`; CI runs them. Not in src/: the build
+ * compiles every src/ file but `*.spec.ts`.
+ */
+export const HEAVY_SUITES = ['test/**/*.heavy.ts', 'test/packaging/**/*.spec.ts'];
 
 export default defineConfig({
   // The sample imports the package by name, as a user would; tests run it against the sources.
@@ -15,6 +34,7 @@ export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' }, jsc: { target: 'es2022' } })],
   test: {
     include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
+    exclude: [...configDefaults.exclude, ...FAULT_SUITES, ...HEAVY_SUITES],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
