@@ -1,39 +1,24 @@
-import type { OnModuleDestroy } from '@nestjs/common';
+import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
 import { AuthUnavailableError } from '../auth.errors.js';
-import { InMemoryRevocation } from '../revocation/in-memory-revocation.store.js';
+import type { RevocationKind } from '../revocation/revocation-set.js';
 import { RevocationStore, type RevocationQuery } from '../revocation/revocation.store.js';
-
-/** Options of {@link RedisRevocation}. */
-export interface RedisRevocationOptions {
-  /** A Redis URL (`redis://host:6379/0`); ignored when `client` is given. */
-  url?: string;
-  /** A client the application already has; it is never closed by this store. */
-  client?: Redis;
-  /**
-   * Prefix of every key and of the pub/sub channel.
-   * @default 'warden:'
-   */
-  keyPrefix?: string;
-  /**
-   * How long a Redis command may take before the request fails closed (503 `auth_unavailable`).
-   * @default 500
-   */
-  timeoutMs?: number;
-}
-
-type RevocationEvent = { kind: 'jti' | 'fam'; id: string; exp: number } | { kind: 'user'; id: string; cutoff: number; exp: number };
-
-const RAISE_CUTOFF = `local c = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[1]) > c then redis.call('SET', KEYS[1], ARGV[1], 'EXAT', ARGV[2]) end
-return 1`;
+import { RedisReplica } from './redis-replica.js';
+import { bounded, resolveSettings, type RedisRevocationOptions, type RedisRevocationSettings } from './redis-revocation.options.js';
+import { KIND_CODES, RedisKeys, withScripts, type WardenRedis } from './redis-scripts.js';
 
 /**
- * Revocations shared by every instance through Redis (ioredis). Each key expires with the
- * token it concerns (`SET … EXAT`). Every instance keeps a local replica, filled from Redis
- * and kept current through pub/sub, so the hot path answers without a round trip; while the
- * subscription is down (or not loaded yet) each check asks Redis, bounded by `timeoutMs`, and
- * fails closed. Refresh decisions (`consume`, `isRevoked(…, { fresh: true })`) always ask Redis.
+ * Revocations shared by every instance through Redis (ioredis): one key per revocation,
+ * expiring with its token, and an ordered log (a Redis stream) written in the same atomic step.
+ * Each instance keeps a local replica (a snapshot plus the log, read from where it left off
+ * after any reconnection), so the hot path answers without a round trip; a heartbeat bounds
+ * how stale it may be (`maxStalenessMs`), and while it is stale, reloading, or over
+ * `replicaMaxEntries`, checks ask Redis itself, bounded by `timeoutMs`, and fail closed.
+ * Refresh rotation, reuse detection and checks with `fresh` always ask Redis.
+ *
+ * Run Redis with `maxmemory-policy noeviction` and persistence (`appendonly yes`): the store
+ * refuses to start on a policy that can evict its keys (see `evictionCheck`). In Nest the check
+ * runs in `onModuleInit`; outside Nest, `await store.onModuleInit()` before use.
  * Imported from `nestjs-warden/redis`; needs the optional peer `ioredis` (`npm i ioredis`).
  *
  * @example
@@ -43,179 +28,187 @@ return 1`;
  * AuthModule.forRoot({ authentication: [...], revocation: new RedisRevocation({ url: process.env.REDIS_URL }) })
  * ```
  */
-export class RedisRevocation extends RevocationStore implements OnModuleDestroy {
-  private readonly redis: Redis;
-  private readonly subscriber: Redis;
+export class RedisRevocation extends RevocationStore implements OnModuleInit, OnModuleDestroy {
+  private readonly settings: RedisRevocationSettings;
+  private readonly keys: RedisKeys;
+  private readonly redis: WardenRedis;
   private readonly owned: boolean;
-  private readonly prefix: string;
-  private readonly channel: string;
-  private readonly timeoutMs: number;
-  private replica = new InMemoryRevocation();
-  private replicaReady = false;
+  private readonly replica: RedisReplica;
+  /** The start-up check of `maxmemory-policy`: pending, passed, or why the store refuses to run. */
+  private policy: 'pending' | 'ok' | Error = 'pending';
+  private readonly policyChecked: Promise<void>;
   private closed = false;
 
   constructor(options: RedisRevocationOptions = {}) {
     super();
-    if (options.client === undefined && options.url === undefined) throw new TypeError('RedisRevocation needs `url` or `client`');
-    this.prefix = options.keyPrefix ?? 'warden:';
-    this.channel = `${this.prefix}events`;
-    this.timeoutMs = options.timeoutMs ?? 500;
-    // Commands wait for a (re)connection, but never longer than `timeoutMs` (see bounded()).
-    const settings: RedisOptions = {
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: 1,
-      connectTimeout: Math.max(1000, this.timeoutMs),
+    this.settings = resolveSettings(options);
+    this.keys = new RedisKeys(this.settings.prefix);
+    const { timeoutMs, heartbeatMs } = this.settings;
+    // Fail fast rather than queue: a command is never sent late, after its caller got a 503.
+    const connection: RedisOptions = {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResubscribe: false,
+      autoResendUnfulfilledCommands: false,
+      connectTimeout: Math.max(1000, timeoutMs),
       retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
     };
     this.owned = options.client === undefined;
-    this.redis = options.client ?? new Redis(options.url as string, settings);
-    this.subscriber = options.client === undefined ? new Redis(options.url as string, settings) : options.client.duplicate(settings);
-    // Errors surface through the commands (fail closed); the events only track health.
-    if (this.owned) this.redis.on('error', () => undefined);
-    this.subscriber.on('error', () => undefined);
-    this.subscriber.on('close', () => this.markStale());
-    this.subscriber.on('end', () => this.markStale());
-    this.subscriber.on('ready', () => void this.resync());
-    this.subscriber.on('message', (_channel: string, message: string) => this.apply(message));
+    const client = options.client ?? new Redis(options.url as string, { ...connection, socketTimeout: Math.max(1000, 2 * timeoutMs) });
+    this.redis = withScripts(client);
+    // The replica reads on its own connection; a socket silent for longer than a heartbeat
+    // plus a timeout is dropped and reopened (a silent partition sends no FIN or RST).
+    const tail = client.duplicate({
+      ...connection,
+      connectionName: `${this.settings.prefix}replica`,
+      socketTimeout: heartbeatMs + Math.max(1000, 2 * timeoutMs),
+    });
+    // Failures surface through the commands (fail closed); the events would only be noise.
+    if (this.owned) client.on('error', noop);
+    tail.on('error', noop);
+    this.replica = new RedisReplica(withScripts(tail), this.keys, this.settings);
+    this.policyChecked = this.checkPolicy();
   }
 
   async revoke(jti: string, expiresAt: number): Promise<void> {
-    await this.write({ kind: 'jti', id: jti, exp: expiresAt }, (redis) => redis.set(this.key('jti', jti), '1', 'EXAT', exat(expiresAt)));
+    await this.write('jti', jti, expiresAt, 0);
   }
 
   async revokeFamily(family: string, expiresAt: number): Promise<void> {
-    await this.write({ kind: 'fam', id: family, exp: expiresAt }, (redis) =>
-      redis.set(this.key('fam', family), '1', 'EXAT', exat(expiresAt)),
-    );
+    await this.write('family', family, expiresAt, 0);
   }
 
   async revokeAllForUser(sub: string, cutoff: number, expiresAt: number): Promise<void> {
-    await this.write({ kind: 'user', id: sub, cutoff, exp: expiresAt }, (redis) =>
-      redis.eval(RAISE_CUTOFF, 1, this.key('user', sub), String(cutoff), String(exat(expiresAt))),
-    );
+    await this.write('user', sub, expiresAt, cutoff);
   }
 
-  isRevoked(query: RevocationQuery, options: { fresh?: boolean } = {}): boolean | Promise<boolean> {
-    if (this.replicaReady && options.fresh !== true) return this.replica.isRevoked(query);
+  isRevoked(query: RevocationQuery, options?: { fresh?: boolean }): boolean | Promise<boolean> {
+    if (options?.fresh !== true) {
+      const answer = this.replica.answer(query);
+      if (answer !== undefined) return answer;
+    }
     return this.ask(query);
   }
 
-  async consume(jti: string, expiresAt: number): Promise<boolean> {
-    const answer = await this.bounded(this.redis.set(this.key('used', jti), '1', 'EXAT', exat(expiresAt), 'NX'));
-    return answer === 'OK';
+  async rotate(family: string, current: string, next: string, expiresAt: number): Promise<boolean> {
+    const rotated = await this.command(() => this.redis.wardenRotate(this.keys.rotation(family), current, next, exat(expiresAt)));
+    return rotated === 1;
   }
 
-  /** Whether checks are answered from the local replica (the subscription is healthy). */
+  /** Whether "not revoked" is answered from the local replica right now (it is loaded, complete and current). */
   get usingReplica(): boolean {
-    return this.replicaReady;
+    return this.replica.serving;
+  }
+
+  /**
+   * Waits for the start-up check of Redis's `maxmemory-policy` (up to a few seconds: a Redis
+   * that does not answer yet leaves the store failing closed until it does), and throws when
+   * the policy can evict this store's keys and `evictionCheck` is `'refuse'`.
+   */
+  async onModuleInit(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(3000, 4 * this.settings.timeoutMs));
+    });
+    await Promise.race([this.policyChecked, waited]);
+    clearTimeout(timer);
+    if (this.policy instanceof Error) throw this.policy;
   }
 
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
-    this.replicaReady = false;
-    this.replica.onModuleDestroy();
-    this.subscriber.disconnect();
+    await this.replica.stop();
     if (this.owned) this.redis.disconnect();
   }
 
   private async ask(query: RevocationQuery): Promise<boolean> {
     const keys = [
-      query.jti === undefined ? undefined : this.key('jti', query.jti),
-      query.family === undefined ? undefined : this.key('fam', query.family),
-      query.sub === undefined ? undefined : this.key('user', query.sub),
+      query.jti === undefined ? undefined : this.keys.entry('jti', query.jti),
+      query.family === undefined ? undefined : this.keys.entry('family', query.family),
+      query.sub === undefined ? undefined : this.keys.entry('user', query.sub),
     ];
     const present = keys.filter((key): key is string => key !== undefined);
     if (present.length === 0) return false;
-    const values = await this.bounded(this.redis.mget(...present));
+    const values = await this.command(() => this.redis.mget(...present));
     let index = 0;
     for (const key of keys) {
       if (key === undefined) continue;
       const value = values[index++];
       if (value === null || value === undefined) continue;
-      if (key === keys[2]) {
-        if ((query.iat ?? 0) <= Number(value)) return true;
-      } else return true;
+      if (key !== keys[2] || (query.iat ?? 0) <= Number(value)) return true;
     }
     return false;
   }
 
-  private async write(event: RevocationEvent, command: (redis: Redis) => Promise<unknown>): Promise<void> {
-    await this.bounded(command(this.redis));
-    this.applyEvent(event);
-    await this.bounded(this.redis.publish(this.channel, JSON.stringify(event)));
+  private async write(kind: RevocationKind, id: string, expiresAt: number, cutoff: number): Promise<void> {
+    const exp = exat(expiresAt);
+    // An expired token is refused as expired: there is nothing to remember.
+    if (exp <= Date.now() / 1000) return;
+    const { entry, log, seq } = { entry: this.keys.entry(kind, id), log: this.keys.log, seq: this.keys.seq };
+    await this.command(() => this.redis.wardenRevoke(entry, log, seq, KIND_CODES[kind], id, exp, cutoff, this.settings.streamMaxLength));
+    this.replica.apply(kind, id, exp, cutoff);
   }
 
-  private async resync(): Promise<void> {
-    if (this.closed) return;
+  /** One command to Redis: bounded by `timeoutMs`, failing closed; a failure demotes the replica. */
+  private async command<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.policy !== 'ok') {
+      throw new AuthUnavailableError(
+        'The revocation store is not ready',
+        this.policy instanceof Error ? { cause: this.policy } : undefined,
+      );
+    }
     try {
-      await this.subscriber.subscribe(this.channel);
-      const fresh = new InMemoryRevocation();
-      let cursor = '0';
-      do {
-        const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        const wanted = keys.filter((key) => !key.startsWith(`${this.prefix}used:`) && key !== this.channel);
-        if (wanted.length === 0) continue;
-        const pipeline = this.redis.pipeline();
-        for (const key of wanted) pipeline.get(key).expiretime(key);
-        const results = (await pipeline.exec()) ?? [];
-        wanted.forEach((key, i) => {
-          const value = results[i * 2]?.[1] as string | null;
-          const exp = Number(results[i * 2 + 1]?.[1]);
-          if (value === null || !(exp > 0)) return;
-          const [kind, ...rest] = key.slice(this.prefix.length).split(':');
-          const id = rest.join(':');
-          if (kind === 'jti') void fresh.revoke(id, exp);
-          else if (kind === 'fam') void fresh.revokeFamily(id, exp);
-          else if (kind === 'user') void fresh.revokeAllForUser(id, Number(value), exp);
-        });
-      } while (cursor !== '0');
-      if (this.closed || this.subscriber.status !== 'ready') return;
-      this.replica.onModuleDestroy();
-      this.replica = fresh;
-      this.replicaReady = true;
-    } catch {
-      this.markStale();
+      return await bounded(operation(), this.settings.timeoutMs);
+    } catch (error) {
+      this.replica.demote();
+      throw error;
     }
   }
 
-  private markStale(): void {
-    this.replicaReady = false;
-  }
-
-  private apply(message: string): void {
-    try {
-      this.applyEvent(JSON.parse(message) as RevocationEvent);
-    } catch {
-      // Not ours: ignore.
+  /**
+   * Reads `maxmemory-policy` once Redis answers (retrying until then), decides whether the
+   * store may run, and starts the replica when it may. Never rejects.
+   */
+  private async checkPolicy(): Promise<void> {
+    for (let attempt = 1; !this.closed; attempt++) {
+      let problem: string;
+      try {
+        const reply = (await bounded(this.redis.config('GET', 'maxmemory-policy'), this.settings.timeoutMs)) as string[];
+        const policy = reply[1];
+        if (policy === 'noeviction') {
+          this.policy = 'ok';
+          break;
+        }
+        problem =
+          policy === undefined
+            ? 'Redis did not report its maxmemory-policy'
+            : `Redis's maxmemory-policy is '${policy}', which can evict revocation keys (a logged-out token would be accepted again)`;
+      } catch (error) {
+        const cause = error instanceof AuthUnavailableError ? error.cause : error;
+        if (!(cause instanceof Error && cause.name === 'ReplyError')) {
+          // Not reachable yet: a refusal would come as a reply.
+          await new Promise((resolve) => setTimeout(resolve, Math.min(attempt * 100, 1000)));
+          continue;
+        }
+        problem = `CONFIG GET maxmemory-policy was refused (${cause.message.split(' ')[0]}; CONFIG is disabled on some managed Redis), so it cannot be checked`;
+      }
+      if (this.settings.evictionCheck === 'warn') {
+        new Logger('RedisRevocation').warn(`${problem}. Starting anyway (evictionCheck: 'warn'): make sure the policy is noeviction.`);
+        this.policy = 'ok';
+      } else {
+        this.policy = new Error(
+          `RedisRevocation refuses to start: ${problem}. Run Redis with maxmemory-policy noeviction (and appendonly yes), ` +
+            "or, if you have made sure keys cannot be evicted, pass evictionCheck: 'warn'.",
+        );
+      }
+      break;
     }
-  }
-
-  private applyEvent(event: RevocationEvent): void {
-    if (event.kind === 'jti') void this.replica.revoke(event.id, event.exp);
-    else if (event.kind === 'fam') void this.replica.revokeFamily(event.id, event.exp);
-    else if (event.kind === 'user') void this.replica.revokeAllForUser(event.id, event.cutoff, event.exp);
-  }
-
-  private key(kind: 'jti' | 'fam' | 'user' | 'used', id: string): string {
-    return `${this.prefix}${kind}:${id}`;
-  }
-
-  private bounded<T>(operation: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new AuthUnavailableError('The revocation store did not answer in time')), this.timeoutMs);
-    });
-    return Promise.race([operation, timeout])
-      .catch((error: unknown) => {
-        throw error instanceof AuthUnavailableError
-          ? error
-          : new AuthUnavailableError('The revocation store is unavailable', { cause: error });
-      })
-      .finally(() => clearTimeout(timer));
+    if (this.policy === 'ok' && !this.closed) this.replica.start();
   }
 }
 
 function exat(expiresAt: number): number {
   return Math.max(1, Math.ceil(expiresAt));
 }
+
+function noop(): void {}

@@ -20,9 +20,14 @@ export interface CacheRevocationOptions {
 /**
  * Revocations in the application's cache (`@nestjs/cache-manager`), for apps that already
  * run one, shared when the cache is (Redis, Memcached…). Each entry lives as long as its
- * token. A cache has no atomic set-if-absent, so `consume()` (refresh rotation) is only
- * best-effort across instances: two instances refreshing the same token in the same
- * instant could both succeed. Use `RedisRevocation` where reuse detection must be exact.
+ * token; each login keeps one refresh record, replaced on every refresh.
+ *
+ * A cache has no compare-and-set, so read-modify-write steps (refresh rotation, raising a
+ * logout-all cut-off) are serialized per key within this process: 20 concurrent refreshes of
+ * one token here give exactly one new pair. Across processes sharing the cache they are only
+ * best-effort: two instances refreshing the same token in the same instant could both succeed,
+ * and a cache that evicts entries under memory pressure forgets revocations and refresh records.
+ * Use `RedisRevocation` where reuse detection must be exact.
  *
  * @example
  * ```ts
@@ -31,6 +36,8 @@ export interface CacheRevocationOptions {
  */
 export class CacheRevocation extends RevocationStore {
   private readonly prefix: string;
+  /** The last pending step of each key's read-then-write queue (see serialized()). */
+  private readonly queues = new Map<string, Promise<void>>();
 
   constructor(
     private readonly cache: CacheLike,
@@ -51,9 +58,11 @@ export class CacheRevocation extends RevocationStore {
     return this.put(`fam:${family}`, 1, expiresAt);
   }
 
-  async revokeAllForUser(sub: string, cutoff: number, expiresAt: number): Promise<void> {
-    const previous = Number((await this.read(`user:${sub}`)) ?? 0);
-    await this.put(`user:${sub}`, Math.max(previous, cutoff), expiresAt);
+  revokeAllForUser(sub: string, cutoff: number, expiresAt: number): Promise<void> {
+    return this.serialized(`user:${sub}`, async () => {
+      const previous = Number((await this.read(`user:${sub}`)) ?? 0);
+      await this.put(`user:${sub}`, Math.max(previous, cutoff), expiresAt);
+    });
   }
 
   async isRevoked(query: RevocationQuery): Promise<boolean> {
@@ -66,10 +75,27 @@ export class CacheRevocation extends RevocationStore {
     return cutoff != null && (query.iat ?? 0) <= Number(cutoff);
   }
 
-  async consume(jti: string, expiresAt: number): Promise<boolean> {
-    if ((await this.read(`used:${jti}`)) != null) return false;
-    await this.put(`used:${jti}`, 1, expiresAt);
-    return true;
+  rotate(family: string, current: string, next: string, expiresAt: number): Promise<boolean> {
+    return this.serialized(`rot:${family}`, async () => {
+      const record = await this.read(`rot:${family}`);
+      if (record != null && record !== current) return false;
+      await this.put(`rot:${family}`, next, expiresAt);
+      return true;
+    });
+  }
+
+  /**
+   * Runs `step` after every earlier step on the same key in this process has settled: the
+   * cache cannot compare-and-set, so this is what makes a read-then-write atomic here.
+   */
+  private serialized<T>(key: string, step: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const result = previous.then(step, step);
+    const settled = result.then(noop, noop);
+    this.queues.set(key, settled);
+    // The queue forgets a key once its last step settled, so it holds only keys in use.
+    settled.then(() => this.queues.get(key) === settled && this.queues.delete(key), noop);
+    return result;
   }
 
   private async read(key: string): Promise<unknown> {
@@ -80,7 +106,7 @@ export class CacheRevocation extends RevocationStore {
     }
   }
 
-  private async put(key: string, value: number, expiresAt: number): Promise<void> {
+  private async put(key: string, value: number | string, expiresAt: number): Promise<void> {
     const ttl = Math.ceil(expiresAt * 1000 - Date.now());
     if (ttl <= 0) return;
     try {
@@ -90,6 +116,8 @@ export class CacheRevocation extends RevocationStore {
     }
   }
 }
+
+function noop(): void {}
 
 function unavailable(error: unknown): AuthError {
   return error instanceof AuthError ? error : new AuthUnavailableError('The cache did not answer', { cause: error });

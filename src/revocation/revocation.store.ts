@@ -38,8 +38,12 @@ export abstract class RevocationStore {
   abstract isRevoked(query: RevocationQuery, options?: { fresh?: boolean }): boolean | Promise<boolean>;
 
   /**
-   * Atomically marks a single-use id (a refresh token's `jti`) as used. Resolves `true`
-   * for the first caller on any instance, `false` for every later one.
+   * Rotates a login's refresh token, atomically in the shared store: when `current` is the
+   * family's live refresh token (or the family has no record yet: its first refresh), records
+   * `next` in its place until `expiresAt` and resolves `true`, on whichever instance asks first;
+   * otherwise (`current` was already rotated: a replay) resolves `false` and changes nothing.
+   * One record per family: refreshing in a loop replaces it, so storage per login stays bounded.
+   * `expiresAt` must outlive every refresh token of the family issued so far.
    */
-  abstract consume(jti: string, expiresAt: number): Promise<boolean>;
+  abstract rotate(family: string, current: string, next: string, expiresAt: number): Promise<boolean>;
 }

@@ -55,14 +55,18 @@ export class TokenService {
     const family = typeof claims.fam === 'string' ? claims.fam : undefined;
     if (family === undefined) throw new TokenClaimsInvalidError('The refresh token has no family');
     if (await this.guard(() => this.store.isRevoked(revocationQuery(claims), { fresh: true }))) throw new TokenRevokedError();
-    const first = await this.guard(() => this.store.consume(claims.jti as string, claims.exp as number));
-    if (!first) {
+    const next = randomUUID();
+    if (!(await this.guard(() => this.store.rotate(family, claims.jti as string, next, this.familyExpiry())))) {
       await this.guard(() => this.store.revokeFamily(family, this.familyExpiry()));
       throw new TokenReusedError();
     }
+    // Checked again once consumed, and the pair dated before that check: a logout or logout-all
+    // that landed meanwhile is seen here, and one landing later has a cut-off at or after `issuedAt`.
+    const issuedAt = Math.floor(Date.now() / 1000);
+    if (await this.guard(() => this.store.isRevoked(revocationQuery(claims), { fresh: true }))) throw new TokenRevokedError();
     const user = userFromClaims(claims);
     if (user === null) throw new TokenClaimsInvalidError('The refresh token names no user');
-    return this.pair(user, family, false);
+    return this.pair(user, family, false, { issuedAt, refreshJti: next });
   }
 
   /**
@@ -98,6 +102,10 @@ export class TokenService {
     this.requireSigner();
     const now = Math.floor(Date.now() / 1000);
     await this.guard(() => this.store.revokeAllForUser(String(sub), now, this.familyExpiry()));
+    // A refresh that passed its last check while this write was in flight dated its pair up to
+    // the current second: raise the cut-off to it, so that pair is refused too.
+    const after = Math.floor(Date.now() / 1000);
+    if (after > now) await this.guard(() => this.store.revokeAllForUser(String(sub), after, this.familyExpiry()));
   }
 
   /**
@@ -126,35 +134,35 @@ export class TokenService {
     clearLoginCookies(response, this.config.credentials.cookies);
   }
 
-  private pair(user: AuthUser, family: string, fresh: boolean): TokenPair {
+  private pair(user: AuthUser, family: string, fresh: boolean, minted?: { issuedAt: number; refreshJti: string }): TokenPair {
     const signer = this.requireSigner();
     return {
-      access_token: this.issueAccess(user, { fresh }, family),
-      refresh_token: this.issueRefresh(user, family),
+      access_token: this.issueAccess(user, { fresh }, family, minted?.issuedAt),
+      refresh_token: this.issueRefresh(user, family, minted),
       token_type: 'bearer',
       expires_in: signer.accessTtl,
     };
   }
 
-  private issueAccess(user: AuthUser, options: AccessTokenOptions, family: string): string {
+  private issueAccess(user: AuthUser, options: AccessTokenOptions, family: string, issuedAt?: number): string {
     const signer = this.requireSigner();
     const ttl = options.expiresIn ?? signer.accessTtl;
     if (!Number.isInteger(ttl) || ttl <= 0) throw new TypeError('createAccessToken: `expiresIn` must be a whole number of seconds > 0');
     const extra = Object.fromEntries(Object.entries(options.extraClaims ?? {}).filter(([name]) => !REGISTERED.has(name)));
-    return signer.sign({ ...extra, ...this.base(user, ttl), type: 'access', fresh: options.fresh ?? false, fam: family });
+    return signer.sign({ ...extra, ...this.base(user, ttl, issuedAt), type: 'access', fresh: options.fresh ?? false, fam: family });
   }
 
-  private issueRefresh(user: AuthUser, family: string): string {
+  private issueRefresh(user: AuthUser, family: string, minted?: { issuedAt: number; refreshJti: string }): string {
     const signer = this.requireSigner();
-    return signer.sign({ ...this.base(user, signer.refreshTtl), type: 'refresh', fam: family });
+    return signer.sign({ ...this.base(user, signer.refreshTtl, minted?.issuedAt, minted?.refreshJti), type: 'refresh', fam: family });
   }
 
-  private base(user: AuthUser, ttl: number): JwtPayload {
+  private base(user: AuthUser, ttl: number, issuedAt?: number, jti?: string): JwtPayload {
     const signer = this.requireSigner();
     if (user === null || typeof user !== 'object' || (typeof user.id !== 'string' && typeof user.id !== 'number')) {
       throw new TypeError('TokenService: the user needs an `id` (string or number)');
     }
-    const iat = Math.floor(Date.now() / 1000);
+    const iat = issuedAt ?? Math.floor(Date.now() / 1000);
     return {
       sub: String(user.id),
       ...(user.username === undefined ? {} : { username: user.username }),
@@ -163,7 +171,7 @@ export class TokenService {
       ...(user.permissions === undefined ? {} : { permissions: user.permissions }),
       iat,
       exp: iat + ttl,
-      jti: randomUUID(),
+      jti: jti ?? randomUUID(),
       ...(signer.issuer === undefined ? {} : { iss: signer.issuer }),
       ...(signer.audience === undefined ? {} : { aud: signer.audience }),
     };

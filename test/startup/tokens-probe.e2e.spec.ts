@@ -200,7 +200,7 @@ describe.each(ADAPTERS)('tokens self-check on %s', (adapter) => {
       revokeFamily = (): Promise<void> => this.hang('revokeFamily');
       revokeAllForUser = (): Promise<void> => this.hang('revokeAllForUser');
       isRevoked = (): Promise<boolean> => this.hang('isRevoked');
-      consume = (): Promise<boolean> => this.hang('consume');
+      rotate = (): Promise<boolean> => this.hang('rotate');
     }
     const hanging = new HangingStore();
     const sign = vi.spyOn(TokenSigner.prototype, 'sign');

@@ -1,5 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
 const HOW_TO =
@@ -10,8 +13,20 @@ const HOW_TO =
 export interface OwnedRedis {
   url: string;
   port: number;
+  /** SIGKILL: no shutdown, no final save. */
   stop(): Promise<void>;
+  /** Starts it again on the same port (and, with `appendonly`, from the same files). */
   start(): Promise<void>;
+  /** Stops it and removes its files. */
+  remove(): Promise<void>;
+}
+
+/** How a test's own redis-server runs. */
+export interface OwnRedisOptions {
+  /** Persistence as the docs ask for it: `appendonly yes`, `appendfsync always`, in a temporary directory. */
+  appendonly?: boolean;
+  /** Further `redis-server` arguments, e.g. `['--maxmemory-policy', 'volatile-lru']`. */
+  args?: string[];
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -37,17 +52,19 @@ function redisMajorVersion(): number {
 }
 
 /** Starts a private redis-server on a free port (needs the binary; fails with how to get it). */
-export async function startOwnRedis(): Promise<OwnedRedis> {
+export async function startOwnRedis(options: OwnRedisOptions = {}): Promise<OwnedRedis> {
   if (!hasRedisServer()) throw new Error(`redis-server was not found. ${HOW_TO}`);
   const port = await freePort();
   let child: ChildProcess | undefined;
   const url = `redis://127.0.0.1:${port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'warden-redis-'));
+  const persistence =
+    options.appendonly === true ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir] : ['--appendonly', 'no', '--dir', dir];
   const start = async (): Promise<void> => {
     // `DEBUG SLEEP` (a fault the tests inject) is off by default since Redis 7; 6 has no such switch.
     const debug = redisMajorVersion() >= 7 ? ['--enable-debug-command', 'local'] : [];
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...debug], {
-      stdio: 'ignore',
-    });
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...debug, ...(options.args ?? [])];
+    child = spawn('redis-server', args, { stdio: 'ignore' });
     await waitUntilReady(url);
   };
   const stop = async (): Promise<void> => {
@@ -59,8 +76,12 @@ export async function startOwnRedis(): Promise<OwnedRedis> {
       running.kill('SIGKILL');
     });
   };
+  const remove = async (): Promise<void> => {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
   await start();
-  return { url, port, stop, start };
+  return { url, port, stop, start, remove };
 }
 
 /**
@@ -74,7 +95,7 @@ export async function useRedis(): Promise<{ url: string; close(): Promise<void> 
     return { url: fromEnv, close: async () => undefined };
   }
   const own = await startOwnRedis();
-  return { url: own.url, close: own.stop };
+  return { url: own.url, close: own.remove };
 }
 
 async function waitUntilReady(url: string): Promise<void> {
