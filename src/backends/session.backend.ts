@@ -1,5 +1,5 @@
 import { AuthError, AuthUnavailableError, SessionInvalidError } from '../auth.errors.js';
-import { contextFrom } from '../context/attach-context.js';
+import { contextFrom } from '../context/request-context.js';
 import type { AuthRequest } from '../context/auth-request.interface.js';
 import type { RequestContext } from '../context/request-context.interface.js';
 import { readSessionValue, SESSION_CSRF_KEY } from '../sessions/session.helpers.js';

@@ -1,5 +1,5 @@
 import type { AuthRequest } from './auth-request.interface.js';
-import type { AuthResult, AuthUser, RequestContext } from './request-context.interface.js';
+import type { AuthUser, RequestContext } from './request-context.interface.js';
 
 /** Where {@link attachContext} keeps a request's lazy-user state (the `user` accessor reads it). */
 const USER_STATE = Symbol('warden:user');
@@ -53,18 +53,6 @@ export function attachContext(
     user: knownUser === undefined ? undefined : Promise.resolve(knownUser),
   };
   Object.defineProperty(request, 'user', USER_DESCRIPTOR);
-}
-
-/** The context a backend result gives. */
-export function contextFrom(result: AuthResult, backend: string): RequestContext {
-  return {
-    userId: result.userId,
-    isStaff: result.isStaff ?? false,
-    isSuperuser: result.isSuperuser ?? false,
-    authBackend: backend,
-    permissions: result.permissions ?? [],
-    claims: result.claims ?? {},
-  };
 }
 
 function userFromClaims(context: RequestContext): AuthUser | null {

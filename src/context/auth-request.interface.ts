@@ -9,7 +9,7 @@ export interface AuthRequest {
   headers: IncomingHttpHeaders;
   method: string;
   url: string;
-  /** Express: the request itself; Fastify: `request.raw`. Use `rawHeaders` through {@link rawRequest}. */
+  /** Express: the request itself; Fastify: `request.raw`. Use `rawHeaders` through `rawRequest()` (raw-request.ts). */
   raw?: IncomingMessage;
   rawHeaders?: string[];
   /** Set by the global guard. */
@@ -20,9 +20,4 @@ export interface AuthRequest {
   session?: unknown;
   /** Lazily loaded user: a Promise that resolves once, on first read. */
   user?: unknown;
-}
-
-/** The Node.js request underneath either adapter. */
-export function rawRequest(request: AuthRequest): IncomingMessage {
-  return (request.raw ?? request) as IncomingMessage;
 }

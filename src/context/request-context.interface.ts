@@ -39,8 +39,3 @@ export interface AuthUser {
   isSuperuser?: boolean;
   permissions?: string[];
 }
-
-/** The context of a request that carries no (accepted) credential. */
-export function anonymousContext(): RequestContext {
-  return { userId: null, isStaff: false, isSuperuser: false, authBackend: null, permissions: [], claims: {} };
-}

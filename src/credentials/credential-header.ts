@@ -1,5 +1,6 @@
 import { InvalidRequestError, TokenMalformedError } from '../auth.errors.js';
-import { rawRequest, type AuthRequest } from '../context/auth-request.interface.js';
+import type { AuthRequest } from '../context/auth-request.interface.js';
+import { rawRequest } from '../context/raw-request.js';
 
 /**
  * Reads one credential header. Node keeps only the first `Authorization` header in

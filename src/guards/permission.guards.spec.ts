@@ -1,7 +1,8 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { AuthError } from '../auth.errors.js';
-import { anonymousContext, type RequestContext } from '../context/request-context.interface.js';
+import type { RequestContext } from '../context/request-context.interface.js';
+import { anonymousContext } from '../context/request-context.js';
 import type { Guard } from './guard.interface.js';
 import {
   AllowAny,
