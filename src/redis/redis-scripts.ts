@@ -71,7 +71,7 @@ redis.call('SET', KEYS[1], ARGV[2], 'EXAT', exp)
 return 1`;
 
 /** The log's last entry id and number, read together (or '0-0' and the counter when it is empty). */
-const HEAD = `
+const HEAD = `#!lua flags=no-writes
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 if #last == 0 then return {'0-0', redis.call('GET', KEYS[2]) or '0'} end
 local fields = last[1][2]
@@ -84,7 +84,7 @@ return {last[1][1], redis.call('GET', KEYS[2]) or '0'}`;
  * One SCAN page of revocation keys with their expiry and value, in one round trip:
  * {cursor, code:id, expiresAt, value, ...}.
  */
-const SCAN_PAGE = `
+const SCAN_PAGE = `#!lua flags=no-writes
 local page = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
 local out = {page[1]}
 local skip = tonumber(ARGV[4])
@@ -99,7 +99,10 @@ for _, key in ipairs(page[2]) do
 end
 return out`;
 
-/** The store's scripts, as ioredis commands (`defineCommand`: EVALSHA, loaded on first use). */
+/**
+ * The store's scripts, as ioredis commands (`defineCommand`: EVALSHA, loaded on first use). The
+ * read-only ones say so (`flags=no-writes`, Redis 7), so `CLIENT PAUSE WRITE` does not stall a reload.
+ */
 export interface WardenCommands {
   wardenRevoke(
     entry: string,

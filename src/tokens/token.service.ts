@@ -60,10 +60,12 @@ export class TokenService {
       await this.guard(() => this.store.revokeFamily(family, this.familyExpiry()));
       throw new TokenReusedError();
     }
-    // Checked again once consumed, and the pair dated before that check: a logout or logout-all
-    // that landed meanwhile is seen here, and one landing later has a cut-off at or after `issuedAt`.
+    // The user's cut-off is checked again once consumed, and the pair dated before that check: a
+    // logout-all that landed meanwhile is seen here, one landing later has a cut-off at or after
+    // `issuedAt`. (A family revocation needs no second look: the new pair carries the family.)
     const issuedAt = Math.floor(Date.now() / 1000);
-    if (await this.guard(() => this.store.isRevoked(revocationQuery(claims), { fresh: true }))) throw new TokenRevokedError();
+    const { sub, iat } = revocationQuery(claims);
+    if (await this.guard(() => this.store.isRevoked({ sub, iat }, { fresh: true }))) throw new TokenRevokedError();
     const user = userFromClaims(claims);
     if (user === null) throw new TokenClaimsInvalidError('The refresh token names no user');
     return this.pair(user, family, false, { issuedAt, refreshJti: next });
