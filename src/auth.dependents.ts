@@ -1,50 +1,41 @@
 import type { Type } from '@nestjs/common';
-import { PARAMTYPES_METADATA, PROPERTY_DEPS_METADATA, SELF_DECLARED_DEPS_METADATA } from '@nestjs/common/constants.js';
 import type { ModulesContainer } from '@nestjs/core';
 
-/** An injection token as Nest records it: a class, a string, a symbol, or a `forwardRef()`. */
-type Dependency = unknown;
+/** A module of the app, and one of its providers, controllers, enhancers or middleware, as `ModulesContainer` gives them. */
+type AppModule = ModulesContainer extends Map<string, infer M> ? M : never;
+type Wrapper = AppModule['providers'] extends Map<unknown, infer W> ? W : never;
 
 /**
- * The providers, controllers, enhancers, middleware and modules of the app that declare
- * `service` (or a subclass of it) as a dependency: constructor parameters
- * (`design:paramtypes`, `@Inject()`), property injection, or a factory's `inject`. Named
- * by their token, for messages. Runs at start-up, on the metadata Nest's scan collected,
- * so a service reached only dynamically (`moduleRef.get()`) is not seen.
+ * The providers, controllers, enhancers and middleware of the app that were given `service`
+ * (or a subclass of it) by dependency injection: a constructor parameter (`forwardRef()`
+ * included), an `@Inject()` property, a factory's `inject`, REQUEST scope included. Named by
+ * their token, for messages.
  *
- * @param skip factories of nestjs-warden's own providers that inject `service` themselves.
+ * It reads the dependencies Nest resolved for each instance wrapper, through public API only
+ * (no metadata keys), so it must run once every instance exists: in `onModuleInit` or later
+ * (middleware is resolved by then too). A service reached only dynamically (`moduleRef.get()`)
+ * is not seen.
  */
-export function dependentsOf(modules: ModulesContainer, service: Type, skip: readonly Function[] = []): string[] {
-  const found: string[] = [];
+export function dependentsOf(modules: ModulesContainer, service: Type): string[] {
+  const found = new Set<string>();
   for (const moduleRef of modules.values()) {
     for (const collection of [moduleRef.providers, moduleRef.controllers, moduleRef.injectables, moduleRef.middlewares]) {
-      for (const wrapper of collection?.values() ?? []) {
-        const metatype = wrapper.metatype as Type | ((...args: never[]) => unknown) | null | undefined;
-        if (metatype == null || skip.includes(metatype)) continue;
-        const dependencies: Dependency[] = wrapper.inject ? [...wrapper.inject] : classDependencies(metatype);
-        if (dependencies.some((dependency) => isService(dependency, service))) found.push(nameOf(wrapper.token));
+      for (const wrapper of collection.values()) {
+        if (dependencies(wrapper).some((token) => isService(token, service))) found.add(nameOf(wrapper.token));
       }
     }
   }
-  return [...new Set(found)];
+  return [...found];
 }
 
-function classDependencies(metatype: object): Dependency[] {
-  const declared = (Reflect.getMetadata(PARAMTYPES_METADATA, metatype) as Dependency[] | undefined) ?? [];
-  const overridden = (Reflect.getMetadata(SELF_DECLARED_DEPS_METADATA, metatype) as { param: Dependency }[] | undefined) ?? [];
-  const properties = (Reflect.getMetadata(PROPERTY_DEPS_METADATA, metatype) as { type: Dependency }[] | undefined) ?? [];
-  return [...declared, ...overridden.map((entry) => entry.param), ...properties.map((entry) => entry.type)];
+function dependencies(wrapper: Wrapper): unknown[] {
+  return [
+    ...(wrapper.getCtorMetadata() ?? []).map((dependency) => dependency?.token),
+    ...(wrapper.getPropertiesMetadata() ?? []).map((property) => property.wrapper.token),
+  ];
 }
 
-function isService(dependency: Dependency, service: Type): boolean {
-  let token = dependency;
-  if (typeof token === 'object' && token !== null) {
-    // `{ token, optional }` in a factory's `inject`, or `forwardRef(() => Service)`.
-    if ('token' in token) token = token.token;
-    if (typeof token === 'object' && token !== null && 'forwardRef' in token && typeof token.forwardRef === 'function') {
-      token = (token.forwardRef as () => unknown)();
-    }
-  }
+function isService(token: unknown, service: Type): boolean {
   return token === service || (typeof token === 'function' && token.prototype instanceof service);
 }
 

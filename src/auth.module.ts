@@ -4,7 +4,7 @@ import { AuthConfig } from './auth.config.js';
 import { AuthErrorFilter } from './auth-error.filter.js';
 import { ConfigurableAuthModule, AUTH_MODULE_OPTIONS } from './auth.module-definition.js';
 import type { AuthModuleOptions } from './auth.options.js';
-import { AUTH_REGISTRATION_CHECK, checkRegistration } from './auth.startup.js';
+import { AUTH_REGISTRATION_CHECK, startupChecks } from './auth.startup.js';
 import { AuthContextService } from './context/auth-context.service.js';
 import { WardenGuard } from './guards/warden.guard.js';
 import { InMemoryRevocation } from './revocation/in-memory-revocation.store.js';
@@ -36,7 +36,7 @@ import { TokenService } from './tokens/token.service.js';
     AuthContextService,
     { provide: APP_GUARD, useClass: WardenGuard },
     { provide: APP_FILTER, useClass: AuthErrorFilter },
-    { provide: AUTH_REGISTRATION_CHECK, inject: [AUTH_MODULE_OPTIONS, ModulesContainer], useFactory: checkRegistration },
+    { provide: AUTH_REGISTRATION_CHECK, inject: [AUTH_MODULE_OPTIONS, ModulesContainer], useFactory: startupChecks },
   ],
   exports: [TokenService, AuthContextService, RevocationStore, AuthConfig],
 })

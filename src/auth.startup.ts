@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { OnModuleInit } from '@nestjs/common';
 import { MODULE_METADATA } from '@nestjs/common/constants.js';
 import type { ModulesContainer } from '@nestjs/core';
 import { dependentsOf } from './auth.dependents.js';
@@ -11,16 +12,22 @@ import type { ProbeVerdict } from './jwt/jwt-probe.js';
 import type { TokenSigner } from './jwt/token-signer.js';
 import { TokenService } from './tokens/token.service.js';
 
-/** The token of the provider that runs {@link checkRegistration} while the app is built. */
+/** The token of the provider that runs {@link startupChecks}. */
 export const AUTH_REGISTRATION_CHECK = Symbol('warden:registration-check');
 
 /**
- * Start-up checks on how the app uses the module, run by a provider of `AuthModule` while
- * Nest builds the app (the scan is complete by then): the module is registered once, and
- * `TokenService` is injected only when `tokens` is configured. Throws a `TypeError` that
- * says what to fix; returns `true` otherwise.
+ * Start-up checks on how the app uses the module, run by a provider of `AuthModule`: while
+ * Nest builds the app (the scan is complete by then), that the module is registered once;
+ * once every instance exists (`onModuleInit`, which `listen()` and `init()` run), that
+ * `TokenService` is injected only when `tokens` is configured. Each throws a `TypeError` that
+ * says what to fix.
  */
-export function checkRegistration(options: AuthModuleOptions, modules: ModulesContainer): true {
+export function startupChecks(options: AuthModuleOptions, modules: ModulesContainer): OnModuleInit {
+  checkRegistration(modules);
+  return { onModuleInit: () => checkTokenServiceUse(options, modules) };
+}
+
+function checkRegistration(modules: ModulesContainer): void {
   const registrations = [...modules.values()].filter((moduleRef) => moduleRef.providers.has(AUTH_MODULE_OPTIONS));
   if (registrations.length > 1) {
     const types = new Set<unknown>(registrations.map((moduleRef) => moduleRef.metatype));
@@ -36,17 +43,18 @@ export function checkRegistration(options: AuthModuleOptions, modules: ModulesCo
         'each running every request with its own configuration.',
     );
   }
+}
+
+function checkTokenServiceUse(options: AuthModuleOptions, modules: ModulesContainer): void {
   // Options that are not an object are AuthConfig's to report.
-  if (typeof options === 'object' && options !== null && options.tokens === undefined) {
-    const dependents = dependentsOf(modules, TokenService);
-    if (dependents.length > 0) {
-      throw new TypeError(
-        `AuthModule: ${dependents.join(', ')} ${dependents.length > 1 ? 'inject' : 'injects'} TokenService, but \`tokens\` is not ` +
-          "configured, so every call would throw: add tokens to AuthModule.forRoot(), e.g. tokens: { secret: process.env.JWT_SECRET, algorithm: 'HS256' }",
-      );
-    }
+  if (typeof options !== 'object' || options === null || options.tokens !== undefined) return;
+  const dependents = dependentsOf(modules, TokenService);
+  if (dependents.length > 0) {
+    throw new TypeError(
+      `AuthModule: ${dependents.join(', ')} ${dependents.length > 1 ? 'inject' : 'injects'} TokenService, but \`tokens\` is not ` +
+        "configured, so every call would throw: add tokens to AuthModule.forRoot(), e.g. tokens: { secret: process.env.JWT_SECRET, algorithm: 'HS256' }",
+    );
   }
-  return true;
 }
 
 /** A module's `imports` as declared on its class (dynamic modules included as objects). */

@@ -1,4 +1,18 @@
-import { Controller, Get, Inject, Injectable, Module, UseGuards, type CanActivate, type Type } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Inject,
+  Injectable,
+  Module,
+  Scope,
+  UseGuards,
+  forwardRef,
+  type CanActivate,
+  type MiddlewareConsumer,
+  type NestMiddleware,
+  type NestModule,
+  type Type,
+} from '@nestjs/common';
 import { APP_GUARD, ModuleRef } from '@nestjs/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -84,14 +98,36 @@ describe.each(ADAPTERS)('start-up self-checks on %s', (adapter) => {
       @Inject(TokenService) readonly tokens!: TokenService;
     }
     const byFactory = { provide: 'SIGNUP', inject: [TokenService], useFactory: (tokens: TokenService) => ({ tokens }) };
+    @Injectable({ scope: Scope.REQUEST })
+    class ByRequestScope {
+      constructor(readonly tokens: TokenService) {}
+    }
+    @Injectable()
+    class ByForwardRef {
+      constructor(@Inject(forwardRef(() => TokenService)) readonly tokens: TokenService) {}
+    }
+    @Injectable()
+    class ByMiddleware implements NestMiddleware {
+      constructor(readonly tokens: TokenService) {}
+      use(_request: unknown, _response: unknown, next: () => void): void {
+        next();
+      }
+    }
 
-    function appWith(metadata: { providers?: unknown[]; controllers?: Type[] }, extra: Partial<AuthModuleOptions> = {}): Type {
+    function appWith(
+      metadata: { providers?: unknown[]; controllers?: Type[]; middleware?: Type<NestMiddleware> },
+      extra: Partial<AuthModuleOptions> = {},
+    ): Type {
       @Module({
         imports: [AuthModule.forRoot({ ...options(), ...extra })],
         controllers: [PingController, ...(metadata.controllers ?? [])],
         providers: (metadata.providers ?? []) as Type[],
       })
-      class AppModule {}
+      class AppModule implements NestModule {
+        configure(consumer: MiddlewareConsumer): void {
+          if (metadata.middleware !== undefined) consumer.apply(metadata.middleware).forRoutes(PingController);
+        }
+      }
       return AppModule;
     }
 
@@ -99,6 +135,9 @@ describe.each(ADAPTERS)('start-up self-checks on %s', (adapter) => {
       ['a constructor parameter', { providers: [ByConstructor] }, 'ByConstructor injects TokenService'],
       ['an @Inject() property', { controllers: [ByProperty] }, 'ByProperty injects TokenService'],
       ['a factory `inject`', { providers: [byFactory] }, 'SIGNUP injects TokenService'],
+      ['a REQUEST-scoped provider', { providers: [ByRequestScope] }, 'ByRequestScope injects TokenService'],
+      ['a forwardRef()', { providers: [ByForwardRef] }, 'ByForwardRef injects TokenService'],
+      ['a middleware', { middleware: ByMiddleware }, 'ByMiddleware injects TokenService'],
     ])('refuses %s, naming the injector and `tokens`', async (_how, metadata, who) => {
       const { message } = await bootError(adapter, appWith(metadata));
       expect(message).toContain(`AuthModule: ${who}, but \`tokens\` is not configured`);
