@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -7,6 +8,7 @@ import {
   Injectable,
   Module,
   Req,
+  Res,
   Sse,
   StreamableFile,
   type ArgumentsHost,
@@ -63,11 +65,14 @@ export class SeenBeforeGuard implements NestMiddleware {
   }
 }
 
-/** Lines of a stream, each read from the context when the stream produces it. */
-async function* lines(reader: Reader, count: number, padding: number): AsyncGenerator<string> {
+/**
+ * Lines of a stream, each read from the context when the stream produces it, with how many
+ * times the response had drained by then (lines produced after a `drain` were asked for by it).
+ */
+async function* lines(reader: Reader, count: number, padding: number, drains: () => number): AsyncGenerator<string> {
   for (let i = 0; i < count; i++) {
     await sleep(1);
-    yield `${i} ${reader.userId ?? 'null'} ${'.'.repeat(padding)}\n`;
+    yield `${i} ${reader.userId ?? 'null'} ${drains()} ${'.'.repeat(padding)}\n`;
   }
 }
 
@@ -128,10 +133,13 @@ export class ContextController {
     );
   }
 
-  /** Every line reads the context when the stream produces it; `padding` makes the client apply backpressure. */
+  /** Every line reads the context when the stream produces it; 64 KiB lines fill the socket, so the response drains. */
   @Get('stream')
-  stream(): StreamableFile {
-    return new StreamableFile(Readable.from(lines(this.reader, 40, 16 * 1024)), { type: 'text/plain' });
+  stream(@Res({ passthrough: true }) response: ServerResponse | { raw: ServerResponse }): StreamableFile {
+    const raw = 'raw' in response ? response.raw : response;
+    let drains = 0;
+    raw.on('drain', () => drains++);
+    return new StreamableFile(Readable.from(lines(this.reader, 40, 64 * 1024, () => drains)), { type: 'text/plain' });
   }
 
   @Get('throws')
