@@ -17,8 +17,11 @@ export interface Scenario {
   permissions?: boolean;
   /** nestjs-warden only: a `userLoader` configured (never called by the handler). */
   userLoader?: boolean;
-  /** nestjs-warden only: a provider injects `AuthContextService` (its AsyncLocalStorage scope is on). */
-  contextService?: boolean;
+  /**
+   * nestjs-warden only, its `AsyncLocalStorage` scope (on by default): `'read'` has the handler
+   * read `AuthContextService`, `'off'` sets `contextStorage: false`.
+   */
+  context?: 'read' | 'off';
   /** nestjs-warden only: `RedisRevocation` as the module's store. */
   redis?: boolean;
   /** A row that needs a part still being built: the export the built package must have. */
@@ -39,12 +42,13 @@ export const SCENARIOS: readonly Scenario[] = [
   { id: 'loader', label: 'nestjs-warden HS256 + userLoader (unused)', app: 'warden', token: 'HS256', userLoader: true, quick: false },
   {
     id: 'context',
-    label: 'nestjs-warden HS256 + AuthContextService injected',
+    label: 'nestjs-warden HS256 + AuthContextService read in the handler',
     app: 'warden',
     token: 'HS256',
-    contextService: true,
-    quick: false,
+    context: 'read',
+    quick: true,
   },
+  { id: 'nocontext', label: 'nestjs-warden HS256, contextStorage: false', app: 'warden', token: 'HS256', context: 'off', quick: true },
   {
     id: 'apikey',
     label: 'nestjs-warden API key',

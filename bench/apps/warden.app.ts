@@ -1,4 +1,4 @@
-import { Controller, Get, Injectable, Module, type Type } from '@nestjs/common';
+import { Controller, Get, Module, type Type } from '@nestjs/common';
 import * as warden from 'nestjs-warden';
 import { AuthContextService, AuthModule, JwtAuthentication, Permissions, type AuthenticationBackend, type RevocationStore } from 'nestjs-warden';
 import { RedisRevocation } from 'nestjs-warden/redis';
@@ -41,22 +41,29 @@ export function createModule(scenario: Scenario, fixtures: Fixtures, redisUrl: s
     }
   }
 
-  /** Makes the app inject `AuthContextService`, which opens its AsyncLocalStorage scope per request. */
-  @Injectable()
-  class Audit {
-    constructor(readonly auth: AuthContextService) {}
+  /** The measured route, reading the request's user through `AuthContextService` as an app's service would. */
+  @Controller()
+  class ContextController {
+    constructor(private readonly auth: AuthContextService) {}
+    @Get('hello')
+    hello(): { hello: string } {
+      if (this.auth.userId === null) throw new Error('AuthContextService read no user');
+      return { hello: 'world' };
+    }
   }
 
   @Module({
-    providers: scenario.contextService === true ? [Audit] : [],
     imports: [
       AuthModule.forRoot({
         authentication,
         ...(scenario.userLoader === true ? { userLoader: async (context) => ({ id: context.userId, name: 'Ada' }) } : {}),
         ...(revocation === undefined ? {} : { revocation }),
+        ...(scenario.context === 'off' ? { contextStorage: false } : {}),
       }),
     ],
-    controllers: [scenario.permissions === true ? PermissionsController : HelloController],
+    controllers: [
+      scenario.permissions === true ? PermissionsController : scenario.context === 'read' ? ContextController : HelloController,
+    ],
   })
   class WardenBenchModule {}
   return WardenBenchModule;
