@@ -84,21 +84,21 @@ export class JwtAuthentication implements AuthenticationBackend {
 
   /**
    * Verifies a token (shape, algorithm, signature, claims; not revocation) and returns
-   * its claims, deep-frozen. Throws the `AuthError` that names the first failure.
+   * its claims (deep-frozen when they come from, or go into, the verified-token cache).
+   * Throws the `AuthError` that names the first failure.
    */
   verify(token: string): JwtPayload {
-    const result = this.verifier.verify(token);
-    if (result instanceof Promise) {
-      void result.catch(() => undefined);
+    const claims = this.verifier.verifyClaims(token);
+    if (claims instanceof Promise) {
+      void claims.catch(() => undefined);
       throw new AuthUnavailableError('The signing key is being fetched; use verifyToken() with a JWKS');
     }
-    return result.payload;
+    return claims;
   }
 
   /** Like {@link verify}, but waits for a remote key set when the token's key is not cached yet. */
   verifyToken(token: string): JwtPayload | Promise<JwtPayload> {
-    const result = this.verifier.verify(token);
-    return result instanceof Promise ? result.then((verified) => verified.payload) : result.payload;
+    return this.verifier.verifyClaims(token);
   }
 
   /**

@@ -55,7 +55,11 @@ export function userFromClaims(payload: JwtPayload): AuthUser | null {
 export function deepFreeze<T>(value: T): Readonly<T> {
   if (typeof value === 'object' && value !== null) {
     Object.freeze(value);
-    for (const item of Object.values(value)) deepFreeze(item);
+    // for…in, not Object.values: no array per object. JSON objects inherit no enumerable keys.
+    for (const key in value) {
+      const item: unknown = value[key];
+      if (typeof item === 'object' && item !== null) deepFreeze(item);
+    }
   }
   return value;
 }

@@ -141,18 +141,26 @@ export class TokenVerifier {
   }
 
   /**
-   * Verifies a token (shape, algorithm, signature, claims; not revocation). Answers at once
-   * from the cache or with local keys, with a Promise while a remote key set is fetched.
-   * Throws the `AuthError` that names the first failure.
+   * Verifies a token (shape, algorithm, signature, claims; not revocation) and maps it.
+   * Answers at once from the cache or with local keys, with a Promise while a remote key set
+   * is fetched. Throws the `AuthError` that names the first failure.
    */
   verify(token: string): VerifiedToken | Promise<VerifiedToken> {
-    const now = Date.now() / 1000;
-    const cached = this.cache.get(token, this.rules, now);
+    const cached = this.cache.get(token, this.rules, Date.now() / 1000);
     if (cached !== undefined) return cached;
-    const decoded = decodeJwt(token, this.algorithms, this.maxTokenLength);
-    const key = this.keyFor(decoded);
-    if (key instanceof Promise) return key.then((ready) => this.finish(token, decoded, ready, Date.now() / 1000));
-    return this.finish(token, decoded, key, now);
+    const payload = this.verifyFresh(token);
+    return payload instanceof Promise ? payload.then((ready) => this.remember(token, ready)) : this.remember(token, payload);
+  }
+
+  /** Like {@link verify}, for the claims alone: nothing is mapped unless it goes into the cache. */
+  verifyClaims(token: string): JwtPayload | Promise<JwtPayload> {
+    const cached = this.cache.get(token, this.rules, Date.now() / 1000);
+    if (cached !== undefined) return cached.payload;
+    const payload = this.verifyFresh(token);
+    if (!this.cache.enabled) return payload;
+    return payload instanceof Promise
+      ? payload.then((ready) => this.remember(token, ready).payload)
+      : this.remember(token, payload).payload;
   }
 
   /** The key of a decoded token: from the remote key set, or the local key of its algorithm. */
@@ -178,12 +186,26 @@ export class TokenVerifier {
     return this.cache.size;
   }
 
-  private finish(token: string, decoded: DecodedJwt, key: KeyObject, now: number): VerifiedToken {
+  private verifyFresh(token: string): JwtPayload | Promise<JwtPayload> {
+    const now = Date.now() / 1000;
+    const decoded = decodeJwt(token, this.algorithms, this.maxTokenLength);
+    const key = this.keyFor(decoded);
+    if (key instanceof Promise) return key.then((ready) => this.check(decoded, ready, Date.now() / 1000));
+    return this.check(decoded, key, now);
+  }
+
+  private check(decoded: DecodedJwt, key: KeyObject, now: number): JwtPayload {
     const payload = verifyDecoded(decoded, key, this.rules, now);
     if (payload.type !== undefined && payload.type !== 'access') {
       throw new TokenClaimsInvalidError('Only an access token is accepted here');
     }
-    const entry = verifiedToken(payload);
+    return payload;
+  }
+
+  private remember(token: string, payload: JwtPayload): VerifiedToken {
+    // Only a cached token is shared by several requests, so only it is frozen.
+    if (!this.cache.enabled) return verifiedToken(payload, false);
+    const entry = verifiedToken(payload, true);
     this.cache.set(token, entry);
     return entry;
   }

@@ -17,12 +17,14 @@ function codeOf(fn: () => unknown): string | undefined {
 
 describe('verifiedToken', () => {
   it('maps once and freezes everything a request is handed', () => {
-    const entry = verifiedToken({ sub: 42, permissions: ['r', 3], fam: 'f', jti: 'j', iat: NOW, exp: NOW + 60, nested: { list: [1] } });
+    const entry = verifiedToken(
+      { sub: 42, permissions: ['r', 3], fam: 'f', jti: 'j', iat: NOW, exp: NOW + 60, nested: { list: [1] } },
+      true,
+    );
     expect(entry.result).toMatchObject({ userId: '42', permissions: ['r'] });
     expect(entry.revocation).toEqual({ jti: 'j', family: 'f', sub: '42', iat: NOW });
     expect(entry.result.claims).toBe(entry.payload);
     const frozen = [
-      entry,
       entry.payload,
       entry.payload.permissions,
       entry.payload.nested,
@@ -37,8 +39,18 @@ describe('verifiedToken', () => {
   });
 });
 
+describe('verifiedToken, not for the cache', () => {
+  it('maps the same, and freezes nothing (nothing is shared)', () => {
+    const entry = verifiedToken({ sub: 42, permissions: ['r'], exp: NOW + 60 }, false);
+    expect(entry.result).toMatchObject({ userId: '42', permissions: ['r'] });
+    for (const value of [entry, entry.payload, entry.payload.permissions, entry.result, entry.result.permissions]) {
+      expect(Object.isFrozen(value)).toBe(false);
+    }
+  });
+});
+
 describe('VerifiedTokenCache', () => {
-  const entry = (exp = NOW + 60, extra: Record<string, unknown> = {}) => verifiedToken({ sub: 's', exp, ...extra });
+  const entry = (exp = NOW + 60, extra: Record<string, unknown> = {}) => verifiedToken({ sub: 's', exp, ...extra }, true);
 
   it('answers what it holds, as the same frozen entry', () => {
     const cache = new VerifiedTokenCache(10);
@@ -84,6 +96,8 @@ describe('VerifiedTokenCache', () => {
 
   it('size 0 remembers nothing', () => {
     const cache = new VerifiedTokenCache(0);
+    expect(cache.enabled).toBe(false);
+    expect(new VerifiedTokenCache(1).enabled).toBe(true);
     cache.set('t', entry());
     expect(cache.size).toBe(0);
     expect(cache.get('t', RULES, NOW)).toBeUndefined();

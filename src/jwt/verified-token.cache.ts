@@ -5,8 +5,8 @@ import { checkTimes, type ClaimRules, type JwtPayload } from './jwt-verifier.js'
 
 /**
  * A verified token, mapped once: its claims, the result a backend returns for it and its
- * revocation query, all deep-frozen. Every request that presents the same token shares
- * them, so nothing is allocated per request and nothing a handler does reaches the next one.
+ * revocation query. A cached one is deep-frozen: every request that presents the same token
+ * shares it, so nothing is allocated per request and nothing a handler does reaches the next one.
  */
 export interface VerifiedToken {
   /** The claims. */
@@ -17,12 +17,19 @@ export interface VerifiedToken {
   readonly revocation: Readonly<RevocationQuery>;
 }
 
-/** Freezes a verified payload and maps it (see {@link VerifiedToken}). */
-export function verifiedToken(payload: JwtPayload): VerifiedToken {
-  deepFreeze(payload);
+/**
+ * Maps a verified payload (see {@link VerifiedToken}); `frozen` deep-freezes it all, as an
+ * entry the cache shares between requests must be. Without a cache each request parses its
+ * own payload, so nothing is shared and nothing needs freezing.
+ */
+export function verifiedToken(payload: JwtPayload, frozen: boolean): VerifiedToken {
   const result = toResult(payload);
+  const revocation = revocationQuery(payload);
+  if (!frozen) return { payload, result, revocation };
+  deepFreeze(payload);
   Object.freeze(result.permissions);
-  return Object.freeze({ payload, result: Object.freeze(result), revocation: Object.freeze(revocationQuery(payload)) });
+  // The entry itself stays internal (never handed out): only what requests and stores see is frozen.
+  return { payload, result: Object.freeze(result), revocation: Object.freeze(revocation) };
 }
 
 /**
@@ -58,6 +65,11 @@ export class VerifiedTokenCache {
       if (oldest.done !== true) this.entries.delete(oldest.value);
     }
     this.entries.set(token, entry);
+  }
+
+  /** Whether tokens are remembered at all (`maxEntries` > 0). */
+  get enabled(): boolean {
+    return this.maxEntries > 0;
   }
 
   /** How many tokens are remembered. */
