@@ -98,9 +98,9 @@ export interface AuthModuleOptions {
    * `StreamableFile`, exception filters). Nothing is detected or scanned.
    *
    * `false` spares an app that never reads `AuthContextService` the scope's cost: on Node 20 an
-   * active `AsyncLocalStorage` runs a hook on every promise (measured with `npm run bench`: about
-   * a tenth of a JWT request's throughput on Fastify). The service's getters and `run()` then
-   * throw a `TypeError` that names this option, rather than read `null`.
+   * active `AsyncLocalStorage` runs a hook on every promise (measured on the bench rows: about
+   * 10% more server CPU per JWT request on Fastify, 3-5% on Express). The service's getters
+   * and `run()` then throw a `TypeError` that names this option, rather than read `null`.
    * @default true
    */
   contextStorage?: boolean;

@@ -16,17 +16,19 @@ import type { RequestContext } from './request-context.interface.js';
  * The scope is on for every app unless `AuthModule` is given `contextStorage: false`. The
  * global guard enters it (`AsyncLocalStorage#enterWith`) first thing on every HTTP request,
  * so it holds from the guard to the end of the request with no interceptor, middleware or
- * extra Observable per request. An interceptor's `run()` ends when the handler returns, so a
- * lazy Observable (`defer()`, `delay()`) subscribed afterwards read nothing; a middleware runs
- * before the body is read, which on Fastify happens outside its scope, and costs a `middie`
- * pass per request. `enterWith` leaves the request on the connection's async resource once
- * the guard returns, so each incoming HTTP request clears it first (a listener on the server's
- * `request` event): code that runs before the guard (middleware, guards registered ahead of it)
- * reads `undefined`, never the previous request on the same keep-alive connection.
+ * extra Observable per request. The alternatives measured worse: an interceptor's `run()`
+ * ends when the handler returns, so a lazy Observable (`defer()`, `delay()`) subscribed
+ * afterwards read nothing, and it cost a JWT request 40% of its server CPU on Fastify; a
+ * `run()` middleware on every route is correct but costs 25-30% there (each request then
+ * passes through `@fastify/middie`). `enterWith` leaves the request on the connection's async
+ * resource once the guard returns, so each incoming HTTP request clears it first (a listener
+ * on the server's `request` event): code that runs before the guard (middleware, guards
+ * registered ahead of it) reads `undefined`, never the previous request of the same
+ * keep-alive connection.
  *
- * On Node 20 an active `AsyncLocalStorage` puts a hook on every promise; measured with
- * `npm run bench`, that costs a JWT request about a tenth of its throughput on Fastify (less
- * on Express; the hook is shared, so an app that already runs an `AsyncLocalStorage`, as
+ * On Node 20 an active `AsyncLocalStorage` runs a hook on every promise: measured in paired
+ * runs of the bench rows, about 10% more server CPU per JWT request on Fastify and 3-5% on
+ * Express (the hook is shared, so an app that already runs an `AsyncLocalStorage`, as
  * OpenTelemetry or `nestjs-cls` do, pays it already). An app that never reads this service
  * can save it with `contextStorage: false`.
  *
