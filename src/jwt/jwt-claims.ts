@@ -18,13 +18,21 @@ export function toResult(payload: JwtPayload): AuthResult {
   };
 }
 
-/** The revocation query of a token: its `jti`, login family (`fam`), user (`sub`) and `iat`. */
+/**
+ * The revocation query of a token: its `jti`, login family (`fam`), user (`sub`), `iat`, and its
+ * issue time in milliseconds (`iat_ms`, which `TokenService` adds), taken only when it lies in
+ * the `iat` second: it refines `iat`, never moves it.
+ */
 export function revocationQuery(payload: JwtPayload): RevocationQuery {
+  const iat = typeof payload.iat === 'number' ? payload.iat : undefined;
+  const ms = payload.iat_ms;
+  const refines = iat !== undefined && typeof ms === 'number' && Number.isInteger(ms) && Math.floor(ms / 1000) === iat;
   return {
     jti: typeof payload.jti === 'string' ? payload.jti : undefined,
     family: typeof payload.fam === 'string' ? payload.fam : undefined,
     sub: subjectOf(payload) ?? undefined,
-    iat: typeof payload.iat === 'number' ? payload.iat : undefined,
+    iat,
+    ...(refines ? { issuedAtMs: ms } : {}),
   };
 }
 

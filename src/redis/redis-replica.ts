@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { decodeCutoff, type UserCutoff } from '../revocation/user-cutoff.js';
 import { RevocationSet, type RevocationKind } from '../revocation/revocation-set.js';
 import type { RevocationQuery } from '../revocation/revocation.store.js';
 import { bounded, type RedisRevocationSettings } from './redis-revocation.options.js';
@@ -88,7 +89,7 @@ export class RedisReplica {
   }
 
   /** Records a revocation this instance wrote, so it is refused here at once. */
-  apply(kind: RevocationKind, id: string, expiresAt: number, cutoff: number): void {
+  apply(kind: RevocationKind, id: string, expiresAt: number, cutoff: UserCutoff): void {
     if (this.set !== undefined && !this.set.add(kind, id, expiresAt, cutoff)) this.complete = false;
     if (this.loading !== undefined && !this.loading.set.add(kind, id, expiresAt, cutoff)) this.loading.complete = false;
   }
@@ -163,13 +164,13 @@ export class RedisReplica {
         for (let i = 1; i + 2 < page.length && loading.complete; i += 3) {
           const entry = String(page[i]);
           const kind = KINDS[entry.slice(0, 1)];
-          if (kind !== undefined && !loading.set.add(kind, entry.slice(2), Number(page[i + 1]), Number(page[i + 2])))
+          if (kind !== undefined && !loading.set.add(kind, entry.slice(2), Number(page[i + 1]), decodeCutoff(String(page[i + 2]))))
             loading.complete = false;
         }
       } while (cursor !== '0' && loading.complete);
       this.lastId = headId;
       this.lastSeq = Number(headSeq);
-      const add = (kind: RevocationKind, id: string, exp: number, cutoff: number): boolean =>
+      const add = (kind: RevocationKind, id: string, exp: number, cutoff: UserCutoff): boolean =>
         loading.set.add(kind, id, exp, cutoff) || (loading.complete = false);
       for (;;) {
         const sentAt = performance.now();
@@ -191,7 +192,7 @@ export class RedisReplica {
   }
 
   /** Applies log entries in order; `false` (and a reload scheduled) at the first gap in their numbers. */
-  private replay(entries: LogEntry[], add: (kind: RevocationKind, id: string, exp: number, cutoff: number) => unknown): boolean {
+  private replay(entries: LogEntry[], add: (kind: RevocationKind, id: string, exp: number, cutoff: UserCutoff) => unknown): boolean {
     for (const [id, fields] of entries) {
       const entry = readFields(fields);
       if (entry.seq !== this.lastSeq + 1) {
@@ -210,14 +211,14 @@ export class RedisReplica {
   }
 }
 
-function readFields(fields: string[]): { kind: RevocationKind | undefined; id: string; exp: number; cutoff: number; seq: number } {
-  const entry = { kind: undefined as RevocationKind | undefined, id: '', exp: 0, cutoff: 0, seq: NaN };
+function readFields(fields: string[]): { kind: RevocationKind | undefined; id: string; exp: number; cutoff: UserCutoff; seq: number } {
+  const entry = { kind: undefined as RevocationKind | undefined, id: '', exp: 0, cutoff: { cutoff: 0 } as UserCutoff, seq: NaN };
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const value = fields[i + 1] as string;
     if (fields[i] === 'k') entry.kind = KINDS[value];
     else if (fields[i] === 'i') entry.id = value;
     else if (fields[i] === 'e') entry.exp = Number(value);
-    else if (fields[i] === 'c') entry.cutoff = Number(value);
+    else if (fields[i] === 'c') entry.cutoff = decodeCutoff(value);
     else if (fields[i] === 's') entry.seq = Number(value);
   }
   return entry;

@@ -3,6 +3,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { AuthUnavailableError } from '../auth.errors.js';
 import type { RevocationKind } from '../revocation/revocation-set.js';
 import { RevocationStore, type RevocationQuery } from '../revocation/revocation.store.js';
+import { cutoffRefuses, decodeCutoff, encodeCutoff, userCutoff, type UserCutoff } from '../revocation/user-cutoff.js';
 import { RedisReplica } from './redis-replica.js';
 import { bounded, resolveSettings, type RedisRevocationOptions, type RedisRevocationSettings } from './redis-revocation.options.js';
 import { KIND_CODES, RedisKeys, withScripts, type WardenRedis } from './redis-scripts.js';
@@ -71,15 +72,15 @@ export class RedisRevocation extends RevocationStore implements OnModuleInit, On
   }
 
   async revoke(jti: string, expiresAt: number): Promise<void> {
-    await this.write('jti', jti, expiresAt, 0);
+    await this.write('jti', jti, expiresAt);
   }
 
   async revokeFamily(family: string, expiresAt: number): Promise<void> {
-    await this.write('family', family, expiresAt, 0);
+    await this.write('family', family, expiresAt);
   }
 
-  async revokeAllForUser(sub: string, cutoff: number, expiresAt: number): Promise<void> {
-    await this.write('user', sub, expiresAt, cutoff);
+  async revokeAllForUser(sub: string, cutoff: number, expiresAt: number, options: { except?: string } = {}): Promise<void> {
+    await this.write('user', sub, expiresAt, userCutoff(cutoff, options.except));
   }
 
   isRevoked(query: RevocationQuery, options?: { fresh?: boolean }): boolean | Promise<boolean> {
@@ -135,17 +136,18 @@ export class RedisRevocation extends RevocationStore implements OnModuleInit, On
       if (key === undefined) continue;
       const value = values[index++];
       if (value === null || value === undefined) continue;
-      if (key !== keys[2] || (query.iat ?? 0) <= Number(value)) return true;
+      if (key !== keys[2] || cutoffRefuses(decodeCutoff(value), query)) return true;
     }
     return false;
   }
 
-  private async write(kind: RevocationKind, id: string, expiresAt: number, cutoff: number): Promise<void> {
+  private async write(kind: RevocationKind, id: string, expiresAt: number, cutoff: UserCutoff = { cutoff: 0 }): Promise<void> {
     const exp = exat(expiresAt);
     // An expired token is refused as expired: there is nothing to remember.
     if (exp <= Date.now() / 1000) return;
     const { entry, log, seq } = { entry: this.keys.entry(kind, id), log: this.keys.log, seq: this.keys.seq };
-    await this.command(() => this.redis.wardenRevoke(entry, log, seq, KIND_CODES[kind], id, exp, cutoff, this.settings.streamMaxLength));
+    const code = KIND_CODES[kind];
+    await this.command(() => this.redis.wardenRevoke(entry, log, seq, code, id, exp, encodeCutoff(cutoff), this.settings.streamMaxLength));
     this.replica.apply(kind, id, exp, cutoff);
   }
 

@@ -45,15 +45,42 @@ export const KINDS: Readonly<Record<string, RevocationKind | undefined>> = { j: 
 
 /**
  * Writes a revocation key and appends it to the log, in one step (a script runs atomically):
- * no reader can see one without the other. Keeps the later expiry and the higher cut-off.
+ * no reader can see one without the other. Keeps the later expiry; a user's cut-offs (ARGV[4],
+ * in `encodeCutoff`'s form) combine as `mergeCutoffs` does, and the log carries the result.
  */
 const REVOKE = `
+local function decode(text)
+  local c, x, f = string.match(text, '^(%d+) (%d+) (.*)$')
+  if c == nil then c = tonumber(text) or 0 else c = tonumber(c); x = tonumber(x) end
+  if c > 0 and c < 1e11 then c = c * 1000 + 999 end
+  if x ~= nil and x > 0 and x < 1e11 then x = x * 1000 + 999 end
+  return c, x, f
+end
 local exp = tonumber(ARGV[3])
-local cutoff = tonumber(ARGV[4])
+local cutoff = ARGV[4]
 local previous = redis.call('EXPIRETIME', KEYS[1])
 if previous > exp then exp = previous end
 if ARGV[1] == 'u' then
-  cutoff = math.max(cutoff, tonumber(redis.call('GET', KEYS[1]) or '0'))
+  local c, x, f = decode(ARGV[4])
+  local old = redis.call('GET', KEYS[1])
+  if old then
+    local pc, px, pf = decode(old)
+    local family = f
+    if pf ~= nil and (f == nil or pf == f or pc > c) then family = pf end
+    local merged = math.max(c, pc)
+    if family ~= nil then
+      local mine = c
+      if f == family then mine = x end
+      local theirs = pc
+      if pf == family then theirs = px end
+      x = math.max(mine, theirs)
+      f = family
+      if x >= merged then f = nil end
+    end
+    c = merged
+  end
+  cutoff = string.format('%.0f', c)
+  if f ~= nil then cutoff = cutoff .. ' ' .. string.format('%.0f', x) .. ' ' .. f end
   redis.call('SET', KEYS[1], cutoff, 'EXAT', exp)
 else
   redis.call('SET', KEYS[1], '1', 'EXAT', exp)
@@ -111,7 +138,7 @@ export interface WardenCommands {
     code: string,
     id: string,
     exp: number,
-    cutoff: number,
+    cutoff: string,
     maxLength: number,
   ): Promise<number>;
   wardenRotate(key: string, current: string, next: string, exp: number): Promise<number>;

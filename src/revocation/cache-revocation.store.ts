@@ -1,5 +1,6 @@
 import { AuthError, AuthUnavailableError } from '../auth.errors.js';
 import { RevocationStore, type RevocationQuery } from './revocation.store.js';
+import { cutoffRefuses, decodeCutoff, encodeCutoff, mergeCutoffs, userCutoff } from './user-cutoff.js';
 
 /** What this store needs of a cache: `@nestjs/cache-manager`'s `Cache` (cache-manager 5–7) fits. */
 export interface CacheLike {
@@ -58,10 +59,15 @@ export class CacheRevocation extends RevocationStore {
     return this.put(`fam:${family}`, 1, expiresAt);
   }
 
-  revokeAllForUser(sub: string, cutoff: number, expiresAt: number): Promise<void> {
+  revokeAllForUser(sub: string, cutoff: number, expiresAt: number, options: { except?: string } = {}): Promise<void> {
     return this.serialized(`user:${sub}`, async () => {
-      const previous = Number((await this.read(`user:${sub}`)) ?? 0);
-      await this.put(`user:${sub}`, Math.max(previous, cutoff), expiresAt);
+      const previous = await this.read(`user:${sub}`);
+      const entry = userCutoff(cutoff, options.except);
+      await this.put(
+        `user:${sub}`,
+        encodeCutoff(previous == null ? entry : mergeCutoffs(decodeCutoff(String(previous)), entry)),
+        expiresAt,
+      );
     });
   }
 
@@ -72,7 +78,7 @@ export class CacheRevocation extends RevocationStore {
       query.sub === undefined ? undefined : this.read(`user:${query.sub}`),
     ]);
     if (jti != null || family != null) return true;
-    return cutoff != null && (query.iat ?? 0) <= Number(cutoff);
+    return cutoff != null && cutoffRefuses(decodeCutoff(String(cutoff)), query);
   }
 
   rotate(family: string, current: string, next: string, expiresAt: number): Promise<boolean> {

@@ -2,6 +2,7 @@ import type { OnModuleDestroy } from '@nestjs/common';
 import { AuthUnavailableError } from '../auth.errors.js';
 import { RevocationSet, type RevocationKind } from './revocation-set.js';
 import { RevocationStore, type RevocationQuery } from './revocation.store.js';
+import { userCutoff, type UserCutoff } from './user-cutoff.js';
 
 /** Options of {@link InMemoryRevocation}. */
 export interface InMemoryRevocationOptions {
@@ -52,8 +53,8 @@ export class InMemoryRevocation extends RevocationStore implements OnModuleDestr
     this.add('family', family, expiresAt);
   }
 
-  async revokeAllForUser(sub: string, cutoff: number, expiresAt: number): Promise<void> {
-    this.add('user', sub, expiresAt, cutoff);
+  async revokeAllForUser(sub: string, cutoff: number, expiresAt: number, options: { except?: string } = {}): Promise<void> {
+    this.add('user', sub, expiresAt, userCutoff(cutoff, options.except));
   }
 
   isRevoked(query: RevocationQuery): boolean {
@@ -84,7 +85,7 @@ export class InMemoryRevocation extends RevocationStore implements OnModuleDestr
     clearInterval(this.timer);
   }
 
-  private add(kind: RevocationKind, id: string, expiresAt: number, cutoff?: number): void {
+  private add(kind: RevocationKind, id: string, expiresAt: number, cutoff?: UserCutoff): void {
     // Refresh records count against the same bound.
     this.reserve(() => this.set.add(kind, id, expiresAt, cutoff, this.rotations.size));
   }

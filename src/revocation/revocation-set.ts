@@ -1,4 +1,5 @@
 import type { RevocationQuery } from './revocation.store.js';
+import { cutoffMs, cutoffRefuses, mergeCutoffs, type UserCutoff } from './user-cutoff.js';
 
 /** What one revocation names: a token id (`jti`), a login family, or a user's cut-off. */
 export type RevocationKind = 'jti' | 'family' | 'user';
@@ -18,25 +19,26 @@ const EPOCH = 1_700_000_000;
 export class RevocationSet {
   private readonly tokens = new Map<string, number>();
   private readonly families = new Map<string, number>();
-  private readonly cutoffs = new Map<string, { cutoff: number; expires: number }>();
+  private readonly cutoffs = new Map<string, { entry: UserCutoff; expires: number }>();
 
   /** @param maxEntries the most entries held (tokens, families and users together). */
   constructor(readonly maxEntries: number) {}
 
   /**
-   * Records a revocation (for `user`, every token of `id` issued at or before `cutoff`),
-   * keeping the later expiry and the higher cut-off when the entry exists. Returns `false`,
-   * changing nothing, when the entry is new and the set is full (`others`: entries held
-   * elsewhere against the same bound).
+   * Records a revocation (for `user`, every token of `id` issued at or before `cutoff`: epoch
+   * milliseconds, or a whole `UserCutoff`), keeping the later expiry and merging cut-offs
+   * (`mergeCutoffs`) when the entry exists. Returns `false`, changing nothing, when the entry is
+   * new and the set is full (`others`: entries held elsewhere against the same bound).
    */
-  add(kind: RevocationKind, id: string, expiresAt: number, cutoff = 0, others = 0): boolean {
+  add(kind: RevocationKind, id: string, expiresAt: number, cutoff: number | UserCutoff = 0, others = 0): boolean {
     const full = this.size + others >= this.maxEntries;
     const expires = Math.ceil(expiresAt) - EPOCH;
     if (kind === 'user') {
       const previous = this.cutoffs.get(id);
       if (previous === undefined && full) return false;
+      const entry = typeof cutoff === 'number' ? { cutoff: cutoffMs(cutoff) } : cutoff;
       this.cutoffs.set(id, {
-        cutoff: Math.max(cutoff, previous?.cutoff ?? cutoff),
+        entry: previous === undefined ? entry : mergeCutoffs(previous.entry, entry),
         expires: Math.max(expires, previous?.expires ?? expires),
       });
       return true;
@@ -55,7 +57,7 @@ export class RevocationSet {
     if (query.family !== undefined && (this.families.get(query.family) ?? -Infinity) > after) return true;
     if (query.sub === undefined) return false;
     const entry = this.cutoffs.get(query.sub);
-    return entry !== undefined && entry.expires > after && (query.iat ?? 0) <= entry.cutoff;
+    return entry !== undefined && entry.expires > after && cutoffRefuses(entry.entry, query);
   }
 
   /** Drops every entry whose token has expired at `now` (epoch seconds). */

@@ -8,6 +8,12 @@ export interface RevocationQuery {
   sub?: string;
   /** The token's `iat` (seconds). A token issued at or before its user's cut-off is revoked. */
   iat?: number;
+  /**
+   * When the token was issued, in epoch milliseconds (the `iat_ms` claim of tokens this package
+   * issues); compared with cut-offs instead of `iat`, so a login right after a logout-all, in the
+   * same second, is not refused.
+   */
+  issuedAtMs?: number;
 }
 
 /**
@@ -15,8 +21,10 @@ export interface RevocationQuery {
  * `RevocationStore` to reach the module's store. Every method fails closed: a store
  * that cannot answer throws `AuthUnavailableError` (503), never answers "not revoked".
  *
- * Times are epoch seconds. Each entry may be forgotten once `expiresAt` has passed,
- * since the token it concerns is refused as expired from then on.
+ * Times are epoch seconds, except logout-all cut-offs: epoch milliseconds (a cut-off below
+ * 10^11 is read as seconds, covering the whole second, as earlier versions wrote them). Each
+ * entry may be forgotten once `expiresAt` has passed, since the token it concerns is refused
+ * as expired from then on.
  */
 export abstract class RevocationStore {
   /** Revokes one token id (a `jti`) until `expiresAt`. */
@@ -26,10 +34,13 @@ export abstract class RevocationStore {
   abstract revokeFamily(family: string, expiresAt: number): Promise<void>;
 
   /**
-   * Refuses every token of `sub` issued at or before `cutoff`; the entry is kept until
-   * `expiresAt` (the longest lifetime of a token issued before the cut-off).
+   * Refuses every token of `sub` issued at or before `cutoff` (epoch milliseconds), except, with
+   * `except`, those of that login family (which stay refused up to any earlier cut-off). The
+   * entry is kept until `expiresAt` (the longest lifetime of a token issued before the cut-off).
+   * Cut-offs of one user combine (`mergeCutoffs`): a login is refused up to the latest cut-off
+   * that did not spare it.
    */
-  abstract revokeAllForUser(sub: string, cutoff: number, expiresAt: number): Promise<void>;
+  abstract revokeAllForUser(sub: string, cutoff: number, expiresAt: number, options?: { except?: string }): Promise<void>;
 
   /**
    * Whether the token is revoked. May answer synchronously (a local replica); `fresh`
