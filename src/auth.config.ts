@@ -5,13 +5,16 @@ import { DEFAULT_REALM } from './auth.constants.js';
 import { AUTH_MODULE_OPTIONS } from './auth.module-definition.js';
 import type { AuthenticationBackendRef, AuthModuleOptions, UserLoader, UserLoaderFn } from './auth.options.js';
 import type { AuthenticationBackend, BackendSetup } from './backends/authentication-backend.interface.js';
-import type { RequestContext } from './context/request-context.interface.js';
+import { bindUserLoader, type LoadUser } from './context/user-loader.js';
 import type { Guard } from './guards/guard.interface.js';
 import { IsAuthenticated } from './guards/permission.guards.js';
 import { RevocationStore } from './revocation/revocation.store.js';
 import { CredentialSettings } from './credentials/credential-settings.js';
 import { assertGuards } from './guards/guard-check.js';
 import { TokenSigner } from './jwt/token-signer.js';
+
+/** How long a `userLoader` call may take by default (`userLoaderTimeoutMs`). */
+const DEFAULT_USER_LOADER_TIMEOUT_MS = 2000;
 
 /**
  * The module's options, validated once at start-up. Misconfiguration throws a `TypeError`
@@ -28,9 +31,9 @@ export class AuthConfig implements OnModuleInit {
   readonly signer: TokenSigner | undefined;
   readonly options: AuthModuleOptions;
   private backendList: AuthenticationBackend[] = [];
-  private loader: ((context: RequestContext) => Promise<unknown>) | undefined;
-  private readonly prepared = new WeakMap<object, Promise<void> | true>();
-  private readonly resolved = new Map<Type<AuthenticationBackend>, AuthenticationBackend>();
+  private loader: LoadUser | undefined;
+  /** This app's bound backend for each reference it was given (an instance, or a class). */
+  private readonly bound = new Map<AuthenticationBackendRef, Promise<AuthenticationBackend>>();
 
   constructor(
     @Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions,
@@ -58,8 +61,11 @@ export class AuthConfig implements OnModuleInit {
     return this.backendList;
   }
 
-  /** Loads the user of a context, or `undefined` when no `userLoader` is configured. */
-  get loadUser(): ((context: RequestContext) => Promise<unknown>) | undefined {
+  /**
+   * Loads the user of a context through the app's `userLoader` (bounded by
+   * `userLoaderTimeoutMs`, failing closed with 503), or `undefined` when none is configured.
+   */
+  get loadUser(): LoadUser | undefined {
     return this.loader;
   }
 
@@ -68,23 +74,32 @@ export class AuthConfig implements OnModuleInit {
     return this.adapterHost.httpAdapter?.getType() ?? 'express';
   }
 
-  /** Resolves a backend reference (instance or injectable class) and runs its `setup` once. */
-  async backend(ref: AuthenticationBackendRef): Promise<AuthenticationBackend> {
-    const backend = typeof ref === 'function' ? await this.resolveClass(ref) : ref;
-    let ready = this.prepared.get(backend);
-    if (ready === undefined) {
-      ready = Promise.resolve(backend.setup?.(this.setupFor())).then(() => {
-        this.prepared.set(backend, true);
-      });
-      this.prepared.set(backend, ready);
+  /**
+   * This app's backend for a reference (an instance, or an injectable class resolved through
+   * DI): what the backend's `setup` returned for this app, or the backend itself when `setup`
+   * returns nothing. Set up once per app and reference; the reference itself is never changed,
+   * so one backend object can serve two apps in one process, each with its own store, loader
+   * and cookie settings.
+   */
+  backend(ref: AuthenticationBackendRef): Promise<AuthenticationBackend> {
+    let bound = this.bound.get(ref);
+    if (bound === undefined) {
+      bound = this.bind(ref);
+      this.bound.set(ref, bound);
     }
-    if (ready !== true) await ready;
-    return backend;
+    return bound;
   }
 
-  /** Whether a backend instance is resolved and set up (the request path's fast check). */
-  isReady(backend: AuthenticationBackend): boolean {
-    return this.prepared.get(backend) === true;
+  private async bind(ref: AuthenticationBackendRef): Promise<AuthenticationBackend> {
+    const backend = typeof ref === 'function' ? await this.resolveInjectable(ref) : ref;
+    const bound = await backend.setup?.(this.setupFor());
+    if (bound === undefined || bound === null) return backend;
+    if (typeof bound !== 'object' || typeof (bound as Partial<AuthenticationBackend>).authenticate !== 'function') {
+      throw new TypeError(
+        `AuthModule: the setup() of backend "${backend.name}" returned something that is not a backend: return the bound backend, or nothing`,
+      );
+    }
+    return bound;
   }
 
   private setupFor(): BackendSetup {
@@ -92,24 +107,15 @@ export class AuthConfig implements OnModuleInit {
     return { platform, revocation, moduleRef, loadUser, csrfTokenFor: this.credentials.csrfTokenFor };
   }
 
-  private async resolveClass(type: Type<AuthenticationBackend>): Promise<AuthenticationBackend> {
-    let instance = this.resolved.get(type);
-    if (instance === undefined) {
-      instance = await this.resolveInjectable(type);
-      this.resolved.set(type, instance);
-    }
-    return instance;
-  }
-
-  private async resolveLoader(loader: UserLoaderFn | Type<UserLoader>): Promise<(context: RequestContext) => Promise<unknown>> {
+  private async resolveLoader(loader: UserLoaderFn | Type<UserLoader>): Promise<LoadUser> {
+    const timeoutMs = this.options.userLoaderTimeoutMs ?? DEFAULT_USER_LOADER_TIMEOUT_MS;
     if (isClass(loader)) {
       const instance = await this.resolveInjectable(loader as Type<UserLoader>);
       if (typeof instance.loadUser !== 'function')
         throw new TypeError('AuthModule: the userLoader provider must have a loadUser(context) method');
-      return async (context) => (await instance.loadUser(context)) ?? null;
+      return bindUserLoader((context) => instance.loadUser(context), timeoutMs);
     }
-    const fn = loader as UserLoaderFn;
-    return async (context) => (await fn(context)) ?? null;
+    return bindUserLoader(loader as UserLoaderFn, timeoutMs);
   }
 
   private async resolveInjectable<T>(type: Type<T>): Promise<T> {
@@ -139,6 +145,10 @@ function validateOptions(options: AuthModuleOptions): void {
   if (guards !== undefined) assertGuards(guards, 'AuthModule');
   if (userLoader !== undefined && typeof userLoader !== 'function') {
     throw new TypeError('AuthModule: `userLoader` must be a function or an injectable class with loadUser(context)');
+  }
+  const timeout = options.userLoaderTimeoutMs;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout <= 0 || timeout > 2 ** 31 - 1)) {
+    throw new TypeError('AuthModule: `userLoaderTimeoutMs` must be a whole number of milliseconds > 0 (default 2000)');
   }
   if (options.contextStorage !== undefined && typeof options.contextStorage !== 'boolean') {
     throw new TypeError('AuthModule: `contextStorage` must be true, false, or left out (on by default)');

@@ -18,6 +18,7 @@ import {
   TokenNotYetValidError,
   TokenReusedError,
   TokenRevokedError,
+  UserInactiveError,
   type AuthErrorCode,
 } from './auth.errors.js';
 
@@ -26,7 +27,7 @@ type ErrorClass = new (message?: string) => AuthError;
 type Challenge = 'none' | 'challenge' | 'invalid_token' | 'invalid_request';
 
 // API.md "Errors", one row per code. A Record over AuthErrorCode: a new code does not type-check
-// until it has its row here. (`user_inactive`, in API.md's table, has no class yet: issue 15.)
+// until it has its row here.
 const table: Record<AuthErrorCode, [ErrorClass, number, Challenge]> = {
   invalid_request: [InvalidRequestError, 400, 'invalid_request'],
   credentials_missing: [CredentialsMissingError, 401, 'challenge'],
@@ -39,6 +40,7 @@ const table: Record<AuthErrorCode, [ErrorClass, number, Challenge]> = {
   token_reused: [TokenReusedError, 401, 'invalid_token'],
   api_key_invalid: [ApiKeyInvalidError, 401, 'invalid_token'],
   session_invalid: [SessionInvalidError, 401, 'invalid_token'],
+  user_inactive: [UserInactiveError, 401, 'invalid_token'],
   permission_denied: [PermissionDeniedError, 403, 'none'],
   fresh_token_required: [FreshTokenRequiredError, 403, 'none'],
   csrf_failed: [CsrfFailedError, 403, 'none'],

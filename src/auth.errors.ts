@@ -13,6 +13,7 @@ export type AuthErrorCode =
   | 'token_reused'
   | 'api_key_invalid'
   | 'session_invalid'
+  | 'user_inactive'
   | 'permission_denied'
   | 'fresh_token_required'
   | 'csrf_failed'
@@ -137,6 +138,16 @@ export class ApiKeyInvalidError extends AuthError {
 export class SessionInvalidError extends AuthError {
   constructor(message = 'The session is invalid') {
     super(401, 'session_invalid', message, { invalidToken: true });
+  }
+}
+
+/**
+ * 401 `user_inactive`: the credential is valid, but the user behind it is gone or disabled:
+ * the `userLoader` answered `null` when the request read `request.user` / `@CurrentUser()`.
+ */
+export class UserInactiveError extends AuthError {
+  constructor(message = 'The user no longer exists or is disabled') {
+    super(401, 'user_inactive', message, { invalidToken: true });
   }
 }
 

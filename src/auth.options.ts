@@ -8,7 +8,7 @@ import type { RevocationStore } from './revocation/revocation.store.js';
 /** A backend instance, or an injectable backend class resolved through dependency injection. */
 export type AuthenticationBackendRef = AuthenticationBackend | Type<AuthenticationBackend>;
 
-/** Loads the user of an authenticated request; `null` when there is none. */
+/** Loads the user of an authenticated request; `null` when there is none (gone or disabled). */
 export type UserLoaderFn = (context: RequestContext) => unknown;
 
 /** An injectable provider that loads users (register it by class in `userLoader`). */
@@ -74,8 +74,20 @@ export interface AuthModuleOptions {
    * @default [IsAuthenticated()]
    */
   guards?: Guard[];
-  /** Loads the user behind `request.user` / `@CurrentUser()`, lazily and once per request. */
+  /**
+   * Loads the user behind `request.user` / `@CurrentUser()`, lazily and once per request
+   * (and on every request for `SessionAuthentication`). A loader that throws, rejects or takes
+   * longer than {@link AuthModuleOptions.userLoaderTimeoutMs} fails closed with 503
+   * `auth_unavailable`; a `null` user read on an authenticated request is 401 `user_inactive`.
+   * @default undefined (`request.user` is built from the context's claims)
+   */
   userLoader?: UserLoaderFn | Type<UserLoader>;
+  /**
+   * How long a `userLoader` call may take, in milliseconds, before the request fails with 503
+   * `auth_unavailable` (a loader whose database hangs must not hang every request with it).
+   * @default 2000
+   */
+  userLoaderTimeoutMs?: number;
   /**
    * Token issuance by `TokenService`. Without it the app refuses to start when a provider,
    * controller or factory injects `TokenService`, and the methods of one reached dynamically

@@ -20,6 +20,7 @@ export {
   TokenReusedError,
   ApiKeyInvalidError,
   SessionInvalidError,
+  UserInactiveError,
   PermissionDeniedError,
   FreshTokenRequiredError,
   CsrfFailedError,

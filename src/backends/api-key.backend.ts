@@ -1,10 +1,12 @@
 import { isClass } from '../auth.utils.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Type } from '@nestjs/common';
-import { ApiKeyInvalidError, AuthError, AuthUnavailableError } from '../auth.errors.js';
+import { ApiKeyInvalidError } from '../auth.errors.js';
+import { andThen, ask } from '../auth.policy.js';
 import type { AuthRequest } from '../context/auth-request.interface.js';
 import type { AuthResult } from '../context/request-context.interface.js';
 import type { AuthenticationBackend, BackendSetup, OpenApiSecurityScheme } from './authentication-backend.interface.js';
+import { bindBackend } from './bound-backend.js';
 import { readScheme, readSingleHeader } from '../credentials/credential-header.js';
 
 /** What a key grants. */
@@ -65,7 +67,8 @@ export class ApiKeyAuthentication implements AuthenticationBackend {
   private readonly header: string;
   private readonly scheme: string | undefined;
   private readonly maxKeyLength: number;
-  private validator: ((key: string) => ApiKeyGrant | null | Promise<ApiKeyGrant | null>) | undefined;
+  /** A `validate` function, or (on the instance `setup` returns) the app's `validate` provider. */
+  private readonly validator: ((key: string) => ApiKeyGrant | null | Promise<ApiKeyGrant | null>) | undefined;
 
   constructor(private readonly options: ApiKeyAuthenticationOptions) {
     const what = 'ApiKeyAuthentication';
@@ -84,26 +87,31 @@ export class ApiKeyAuthentication implements AuthenticationBackend {
         throw new TypeError(`${what}: every hashedKeys entry must be a hex SHA-256 digest (64 characters)`);
       this.entries.push({ digest: Buffer.from(hash, 'hex'), result: frozenResult(grant) });
     }
-    if (typeof options.validate === 'function' && !isClass(options.validate)) {
-      this.validator = options.validate as (key: string) => ApiKeyGrant | null | Promise<ApiKeyGrant | null>;
-    }
+    this.validator =
+      typeof options.validate === 'function' && !isClass(options.validate)
+        ? (options.validate as (key: string) => ApiKeyGrant | null | Promise<ApiKeyGrant | null>)
+        : undefined;
     this.header = (options.header ?? 'x-api-key').toLowerCase();
     this.scheme = options.scheme;
     this.maxKeyLength = options.maxKeyLength ?? 1024;
   }
 
-  async setup(setup: BackendSetup): Promise<void> {
+  /**
+   * With a `validate` provider class: this backend bound to the app's instance of it (resolved
+   * through that app's DI). Otherwise there is nothing per app, and the backend serves as itself.
+   */
+  async setup(setup: BackendSetup): Promise<ApiKeyAuthentication | void> {
     const validate = this.options.validate;
-    if (validate !== undefined && isClass(validate)) {
-      const type = validate as Type<ApiKeyValidator>;
-      let instance: ApiKeyValidator;
-      try {
-        instance = setup.moduleRef.get(type, { strict: false });
-      } catch {
-        instance = await setup.moduleRef.create(type);
-      }
-      this.validator = (key) => instance.validate(key);
+    if (validate === undefined || !isClass(validate)) return;
+    const type = validate as Type<ApiKeyValidator>;
+    let instance: ApiKeyValidator;
+    try {
+      instance = setup.moduleRef.get(type, { strict: false });
+    } catch {
+      instance = await setup.moduleRef.create(type);
     }
+    const validator = (key: string): ApiKeyGrant | null | Promise<ApiKeyGrant | null> => instance.validate(key);
+    return bindBackend(this, { validator });
   }
 
   authenticate(request: AuthRequest): AuthResult | null | Promise<AuthResult | null> {
@@ -114,17 +122,12 @@ export class ApiKeyAuthentication implements AuthenticationBackend {
     if (key.length === 0 || key.length > this.maxKeyLength) throw new ApiKeyInvalidError();
     const known = this.match(key);
     if (known !== undefined) return known;
-    if (this.validator === undefined) throw new ApiKeyInvalidError();
-    let answer: ApiKeyGrant | null | Promise<ApiKeyGrant | null>;
-    try {
-      answer = this.validator(key);
-    } catch (error) {
-      throw unavailable(error);
-    }
-    if (!(answer instanceof Promise)) return accept(answer);
-    return answer.then(accept, (error: unknown) => {
-      throw unavailable(error);
-    });
+    const validator = this.validator;
+    if (validator === undefined) throw new ApiKeyInvalidError();
+    return andThen(
+      ask(() => validator(key), 'The API key store did not answer'),
+      accept,
+    );
   }
 
   private match(key: string): Readonly<AuthResult> | undefined {
@@ -165,8 +168,4 @@ function frozenResult(grant: ApiKeyGrant): Readonly<AuthResult> {
 
 function sha256(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
-}
-
-function unavailable(error: unknown): AuthError {
-  return error instanceof AuthError ? error : new AuthUnavailableError('The API key store did not answer', { cause: error });
 }

@@ -11,7 +11,11 @@ export interface BackendSetup {
   revocation: RevocationStore | undefined;
   /** Resolves injectable dependencies (a `validate` provider, a user loader). */
   moduleRef: ModuleRef;
-  /** Loads the user for a context; `undefined` when no `userLoader` is configured. */
+  /**
+   * The app's `userLoader`: resolves to the user, or `null` when there is none; rejects with 503
+   * `auth_unavailable` when the loader fails or takes longer than `userLoaderTimeoutMs`.
+   * `undefined` when no `userLoader` is configured.
+   */
   loadUser: ((context: RequestContext) => Promise<unknown>) | undefined;
   /**
    * Derives the CSRF token of a login from a value that identifies it (a JWT's `fam`): an
@@ -58,6 +62,10 @@ export interface CookieAuthResult extends AuthResult {
  * throws an `AuthError` when a credential of its kind is present but bad.
  * It may return synchronously: the guard only awaits when given a Promise.
  *
+ * Backends are values, not wiring: `setup` gives each app its own bound backend and never
+ * changes the object it is called on, so one instance (a module-level constant, say) can be
+ * registered in two apps with different stores and loaders.
+ *
  * @example
  * ```ts
  * @Injectable()
@@ -78,8 +86,14 @@ export interface AuthenticationBackend {
   readonly name: string;
   /** A result, `null` (no credential of this kind: next backend), or throws an `AuthError`. */
   authenticate(request: AuthRequest): AuthResult | CookieAuthResult | null | Promise<AuthResult | CookieAuthResult | null>;
-  /** Called once at start-up; throw a `TypeError` to refuse a bad configuration. */
-  setup?(setup: BackendSetup): void | Promise<void>;
+  /**
+   * Called once per app at start-up, with that app's {@link BackendSetup}. Return the backend
+   * bound to this app (a new object holding the app's store, loader or keys), and leave this
+   * one as it is: one backend object may serve several apps in one process, each of which
+   * must keep its own. Return nothing when the backend needs nothing per app; it then serves
+   * as itself. Throw a `TypeError` to refuse a bad configuration (the app does not start).
+   */
+  setup?(setup: BackendSetup): AuthenticationBackend | void | Promise<AuthenticationBackend | void>;
   /** The security scheme this backend declares in OpenAPI, if any. */
   openApiScheme?(): OpenApiSecurityScheme | OpenApiSecurityScheme[] | undefined;
 }

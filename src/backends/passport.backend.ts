@@ -1,4 +1,6 @@
 import { AuthUnavailableError, TokenInvalidError } from '../auth.errors.js';
+import { unavailable } from '../auth.policy.js';
+import { resultFromUser } from '../context/user-loader.js';
 import type { AuthRequest } from '../context/auth-request.interface.js';
 import type { AuthResult } from '../context/request-context.interface.js';
 import type { AuthenticationBackend, BackendSetup, OpenApiSecurityScheme } from './authentication-backend.interface.js';
@@ -52,7 +54,8 @@ export interface PassportAuthenticationOptions {
  *
  * `success` authenticates (the user becomes `request.user`), `pass` and a `fail` without a
  * credential pass to the next backend, a `fail` with one is 401 `token_invalid`, and
- * `error` (usually a store that did not answer) fails closed with 503 `auth_unavailable`.
+ * `error` (usually a store that did not answer) fails closed with 503 `auth_unavailable` (an
+ * `AuthError` given to `error` is answered as it is).
  * Redirecting strategies (OAuth login flows) belong in their own routes, not in a backend.
  *
  * @example
@@ -84,9 +87,9 @@ export class PassportAuthentication implements AuthenticationBackend {
           fn(...args);
         };
       const actions: PassportStrategyActions = {
-        success: once((user: unknown) => resolve(user ? toResult(user) : null)),
+        success: once((user: unknown) => resolve(user ? resultFromUser(user) : null)),
         fail: once(() => (this.hasCredential(request) ? reject(new TokenInvalidError('The credentials were refused')) : resolve(null))),
-        error: once((error: unknown) => reject(new AuthUnavailableError('The authentication strategy failed', { cause: error }))),
+        error: once((error: unknown) => reject(unavailable(error, 'The authentication strategy failed'))),
         pass: once(() => resolve(null)),
         redirect: once(() => reject(new AuthUnavailableError('A redirecting strategy cannot run as a backend'))),
       };
@@ -103,6 +106,7 @@ export class PassportAuthentication implements AuthenticationBackend {
     });
   }
 
+  /** Checks the platform; the backend holds no per-app state, so it serves every app as itself. */
   setup(setup: BackendSetup): void {
     const platforms = this.options.platforms;
     if (platforms !== undefined && !platforms.includes(setup.platform)) {
@@ -116,16 +120,4 @@ export class PassportAuthentication implements AuthenticationBackend {
   openApiScheme(): OpenApiSecurityScheme | undefined {
     return this.options.openApi === undefined ? undefined : { name: this.name, scheme: this.options.openApi };
   }
-}
-
-function toResult(user: unknown): AuthResult {
-  const fields = user as { id?: unknown; username?: unknown; isStaff?: unknown; isSuperuser?: unknown; permissions?: unknown };
-  const id = fields.id ?? fields.username;
-  return {
-    userId: typeof id === 'string' || typeof id === 'number' ? String(id) : null,
-    user,
-    isStaff: fields.isStaff === true,
-    isSuperuser: fields.isSuperuser === true,
-    permissions: Array.isArray(fields.permissions) ? fields.permissions.filter((p): p is string => typeof p === 'string') : [],
-  };
 }

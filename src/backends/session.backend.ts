@@ -1,9 +1,10 @@
-import { AuthError, AuthUnavailableError, SessionInvalidError } from '../auth.errors.js';
+import { SessionInvalidError } from '../auth.errors.js';
 import { contextFrom } from '../context/request-context.js';
 import type { AuthRequest } from '../context/auth-request.interface.js';
-import type { RequestContext } from '../context/request-context.interface.js';
+import { resultFromUser, type LoadUser } from '../context/user-loader.js';
 import { readSessionValue, SESSION_CSRF_KEY } from '../sessions/session.helpers.js';
 import type { AuthenticationBackend, BackendSetup, CookieAuthResult, OpenApiSecurityScheme } from './authentication-backend.interface.js';
+import { bindBackend } from './bound-backend.js';
 
 /** Options of {@link SessionAuthentication}. */
 export interface SessionAuthenticationOptions {
@@ -39,47 +40,39 @@ export class SessionAuthentication implements AuthenticationBackend {
   readonly name = 'session';
   private readonly userIdKey: string;
   private readonly cookieName: string;
-  private loadUser: ((context: RequestContext) => Promise<unknown>) | undefined;
+  /** The app's `userLoader`: set on the bound instance `setup` returns, never on this one. */
+  private readonly loadUser: LoadUser | undefined = undefined;
 
   constructor(options: SessionAuthenticationOptions = {}) {
     this.userIdKey = options.userIdKey ?? 'userId';
     this.cookieName = options.cookieName ?? 'connect.sid';
   }
 
-  setup(setup: BackendSetup): void {
+  /** This backend bound to one app's `userLoader`; this instance is left as it is. */
+  setup(setup: BackendSetup): SessionAuthentication {
     if (setup.loadUser === undefined) {
       throw new TypeError('SessionAuthentication needs a `userLoader` in AuthModule options, to check that the session user still exists');
     }
-    this.loadUser = setup.loadUser;
+    return bindBackend(this, { loadUser: setup.loadUser });
   }
 
   authenticate(request: AuthRequest): Promise<CookieAuthResult | null> | null {
     const id = readSessionValue(request, this.userIdKey);
     if (id === undefined || id === null) return null;
     if (typeof id !== 'string' && typeof id !== 'number') throw new SessionInvalidError();
+    const loadUser = this.loadUser;
+    if (loadUser === undefined) {
+      throw new TypeError('SessionAuthentication: use the instance AuthModule set up (setup() returns it), not the unconfigured one');
+    }
     const userId = String(id);
     // A session written without `loginSession` has no CSRF token: its unsafe requests are refused.
     const stored = readSessionValue(request, SESSION_CSRF_KEY);
     const csrfToken = typeof stored === 'string' ? stored : null;
-    const loadUser = this.loadUser;
-    if (loadUser === undefined) throw new AuthUnavailableError('SessionAuthentication was not set up by AuthModule');
-    return loadUser(contextFrom({ userId }, this.name)).then(
-      (user) => {
-        if (user === null || user === undefined) throw new SessionInvalidError('The session user no longer exists or is disabled');
-        const fields = user as { isStaff?: unknown; isSuperuser?: unknown; permissions?: unknown };
-        return {
-          userId,
-          user,
-          isStaff: fields.isStaff === true,
-          isSuperuser: fields.isSuperuser === true,
-          permissions: Array.isArray(fields.permissions) ? fields.permissions.filter((p): p is string => typeof p === 'string') : [],
-          csrfToken,
-        };
-      },
-      (error: unknown) => {
-        throw error instanceof AuthError ? error : new AuthUnavailableError('The user could not be loaded', { cause: error });
-      },
-    );
+    // The loader is bound to the user policy (503 on failure or timeout); a session whose user is gone is invalid.
+    return loadUser(contextFrom({ userId }, this.name)).then((user) => {
+      if (user === null) throw new SessionInvalidError('The session user no longer exists or is disabled');
+      return { ...resultFromUser(user, userId), csrfToken };
+    });
   }
 
   openApiScheme(): OpenApiSecurityScheme {

@@ -1,12 +1,13 @@
 import type { AuthRequest } from './auth-request.interface.js';
-import type { AuthUser, RequestContext } from './request-context.interface.js';
+import type { RequestContext } from './request-context.interface.js';
+import { activeUser, userFromContext, type LoadUser } from './user-loader.js';
 
 /** Where {@link attachContext} keeps a request's lazy-user state (the `user` accessor reads it). */
 const USER_STATE = Symbol('warden:user');
 
 interface UserState {
   context: RequestContext;
-  loadUser: ((context: RequestContext) => Promise<unknown>) | undefined;
+  loadUser: LoadUser | undefined;
   user: Promise<unknown> | undefined;
 }
 
@@ -23,11 +24,7 @@ const USER_DESCRIPTOR: PropertyDescriptor = Object.freeze({
   get(this: WithUserState): Promise<unknown> | undefined {
     const state = this[USER_STATE];
     if (state === undefined) return undefined;
-    if (state.user === undefined) {
-      const { context, loadUser } = state;
-      if (context.authBackend === null) state.user = Promise.resolve(null);
-      else state.user = loadUser === undefined ? Promise.resolve(userFromClaims(context)) : loadUser(context);
-    }
+    if (state.user === undefined) state.user = firstRead(state);
     return state.user;
   },
   set(this: WithUserState, value: unknown): void {
@@ -37,15 +34,27 @@ const USER_DESCRIPTOR: PropertyDescriptor = Object.freeze({
 });
 
 /**
+ * The user, on first read: `null` when anonymous; without a loader, the user the context
+ * describes; with one, the loaded user, where `null` is 401 `user_inactive` and a failure
+ * 503 (the loader is bound to that policy by `AuthConfig`).
+ */
+function firstRead({ context, loadUser }: UserState): Promise<unknown> {
+  if (context.authBackend === null) return Promise.resolve(null);
+  if (loadUser === undefined) return Promise.resolve(userFromContext(context));
+  const user = loadUser(context).then(activeUser);
+  // Whoever awaits it still gets the rejection; one who only read the property (a log line,
+  // a spread of the request) must not leave an unhandled rejection behind.
+  user.catch(ignore);
+  return user;
+}
+
+function ignore(): void {}
+
+/**
  * Stores the context on the request and defines `request.user` as a lazy, memoised
  * Promise: the loader runs on first read, at most once, and never when nobody reads it.
  */
-export function attachContext(
-  request: AuthRequest,
-  context: RequestContext,
-  loadUser: ((context: RequestContext) => Promise<unknown>) | undefined,
-  knownUser?: unknown,
-): void {
+export function attachContext(request: AuthRequest, context: RequestContext, loadUser: LoadUser | undefined, knownUser?: unknown): void {
   request.context = context;
   (request as WithUserState)[USER_STATE] = {
     context,
@@ -53,16 +62,4 @@ export function attachContext(
     user: knownUser === undefined ? undefined : Promise.resolve(knownUser),
   };
   Object.defineProperty(request, 'user', USER_DESCRIPTOR);
-}
-
-function userFromClaims(context: RequestContext): AuthUser | null {
-  if (context.userId === null) return null;
-  const username = context.claims.username;
-  return {
-    id: context.userId,
-    ...(typeof username === 'string' ? { username } : {}),
-    isStaff: context.isStaff,
-    isSuperuser: context.isSuperuser,
-    permissions: context.permissions,
-  };
 }

@@ -1,5 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
-import { CredentialsMissingError, FreshTokenRequiredError, PermissionDeniedError } from '../auth.errors.js';
+import { FreshTokenRequiredError } from '../auth.errors.js';
+import { isAnonymous, refusal } from '../auth.policy.js';
 import type { RequestContext } from '../context/request-context.interface.js';
 import type { AuthRequest } from '../context/auth-request.interface.js';
 import type { Guard } from './guard.interface.js';
@@ -12,17 +13,20 @@ import type { Guard } from './guard.interface.js';
 export abstract class PermissionGuard implements Guard {
   canActivate(executionContext: ExecutionContext): boolean {
     const context = executionContext.switchToHttp().getRequest<AuthRequest>().context;
-    if (context === undefined || context.authBackend === null) throw new CredentialsMissingError();
-    if (!this.check(context)) throw this.denied();
+    if (isAnonymous(context)) throw refusal(context);
+    if (!this.check(context)) throw this.denied(context);
     return true;
   }
 
   /** Whether the authenticated request may proceed. */
   protected abstract check(context: RequestContext): boolean;
 
-  /** The error answered when {@link check} says no. */
-  protected denied(): Error {
-    return new PermissionDeniedError();
+  /**
+   * The error answered when {@link check} says no to an authenticated request.
+   * @default 403 `permission_denied`
+   */
+  protected denied(context: RequestContext): Error {
+    return refusal(context);
   }
 }
 

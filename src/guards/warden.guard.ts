@@ -5,7 +5,7 @@ import { lastValueFrom, isObservable } from 'rxjs';
 import { PERMISSIONS_METADATA } from '../auth.constants.js';
 import { AuthConfig } from '../auth.config.js';
 import { assertTokensAccepted } from '../auth.startup.js';
-import { CredentialsMissingError, PermissionDeniedError } from '../auth.errors.js';
+import { andThen, isPending, refusal } from '../auth.policy.js';
 import type { AuthenticationBackend, CookieAuthResult } from '../backends/authentication-backend.interface.js';
 import { attachContext } from '../context/attach-context.js';
 import { AuthContextService } from '../context/auth-context.service.js';
@@ -83,8 +83,26 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
     // First, so everything after it in this request (guards, handler, lazy Observables, filters) reads it.
     this.authContext?.enter(request);
     const plan = this.planFor(context.getHandler() as Handler, context.getClass() as Controller);
-    return plan instanceof Promise ? plan.then((ready) => this.run(context, request, ready)) : this.run(context, request, plan);
+    return andThen(plan, this.runPlan, context, request);
   }
+
+  // Made once per guard, not per request: `andThen()` hands them their arguments, so the
+  // synchronous path (a cached plan, a JWT found in the verified-token cache) allocates no closure.
+  private readonly runPlan = (plan: Plan, context: ExecutionContext, request: AuthRequest): boolean | Promise<boolean> =>
+    this.run(context, request, plan);
+  private readonly authorizeFirst = (
+    authenticated: Authenticated,
+    context: ExecutionContext,
+    request: AuthRequest,
+    guards: readonly Guard[],
+  ): boolean | Promise<boolean> => this.authorize(context, request, guards, authenticated, 0);
+  private readonly nextBackend = (
+    result: AuthResult | null,
+    request: AuthRequest,
+    backends: readonly AuthenticationBackend[],
+    index: number,
+  ): Authenticated | Promise<Authenticated> =>
+    result === null ? this.authenticate(request, backends, index + 1) : { result, backend: backends[index]!.name };
 
   private run(context: ExecutionContext, request: AuthRequest, plan: Plan): boolean | Promise<boolean> {
     // Every route, public ones too: `loginSession` writes the CSRF cookie with these settings.
@@ -93,9 +111,7 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
       attachContext(request, anonymousContext(), undefined);
       return true;
     }
-    const outcome = this.authenticate(request, plan.backends, 0);
-    if (outcome instanceof Promise) return outcome.then((done) => this.authorize(context, request, plan.guards, done, 0));
-    return this.authorize(context, request, plan.guards, outcome, 0);
+    return andThen(this.authenticate(request, plan.backends, 0), this.authorizeFirst, context, request, plan.guards);
   }
 
   /**
@@ -111,11 +127,7 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
     for (let i = index; i < backends.length; i++) {
       const backend = backends[i]!;
       const result = backend.authenticate(request);
-      if (result instanceof Promise) {
-        return result.then((resolved) =>
-          resolved === null ? this.authenticate(request, backends, i + 1) : { result: resolved, backend: backend.name },
-        );
-      }
+      if (isPending(result)) return andThen(result, this.nextBackend, request, backends, i);
       if (result !== null) return { result, backend: backend.name };
     }
     return null;
@@ -151,7 +163,7 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
 
   /** The error for a guard that answered `false`: 401 when anonymous, 403 otherwise. */
   protected refusal(request: AuthRequest): Error {
-    return request.context?.authBackend == null ? new CredentialsMissingError() : new PermissionDeniedError();
+    return refusal(request.context);
   }
 
   private planFor(handler: Handler, controller: Controller): Plan | Promise<Plan> {
