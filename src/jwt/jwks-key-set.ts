@@ -26,10 +26,14 @@ const MAX_JWKS_BYTES = 512 * 1024;
  * A remote JSON Web Key Set (RFC 7517), fetched from an identity provider and cached.
  * Keys are chosen by `kid` and must fit the token's algorithm (type, curve, RSA size);
  * symmetric and encryption keys are never used. A cached key answers synchronously; an
- * unknown `kid` triggers at most one fetch per cooldown, shared by concurrent requests.
+ * unknown `kid` triggers at most one fetch per cooldown, shared by concurrent requests, and
+ * so does a set that never loaded (a failed fetch is not retried before the cooldown: 503
+ * meanwhile). The body is read up to 512 KiB and the connection dropped past it. A key the
+ * set no longer lists is reported to {@link onKeysRemoved} listeners (the verified-token cache).
  */
 export class JwksKeySet {
   private keys: RemoteKey[] = [];
+  private readonly removedListeners: Array<(keys: readonly KeyObject[]) => void> = [];
   private loaded = false;
   private fetchedAt = 0;
   private lastAttempt = Number.NEGATIVE_INFINITY;
@@ -52,15 +56,37 @@ export class JwksKeySet {
     }
   }
 
-  /** The key for a token header: synchronous when cached, a Promise when a fetch is needed. */
-  resolve(kid: unknown, alg: JwtAlgorithm): KeyObject | Promise<KeyObject> {
+  /**
+   * Starts a background refresh when the set is older than `maxAgeMs` (and the cooldown allows);
+   * returns the time it looked at. Called on every lookup, cached tokens included, so a set whose
+   * tokens are all cached still notices a removed key.
+   */
+  refreshIfStale(): number {
     const now = Date.now();
     if (this.loaded && now - this.fetchedAt > this.settings.maxAgeMs && now - this.lastAttempt >= this.settings.cooldownMs) {
       void this.refresh().catch(() => undefined);
     }
+    return now;
+  }
+
+  /** Calls `listener` with the keys a refresh of the set removed (a key kept across refreshes stays the same object). */
+  onKeysRemoved(listener: (keys: readonly KeyObject[]) => void): void {
+    this.removedListeners.push(listener);
+  }
+
+  /** Whether `key` is in the set as last fetched. */
+  holds(key: KeyObject): boolean {
+    return this.keys.some((candidate) => candidate.key === key);
+  }
+
+  /** The key for a token header: synchronous when cached, a Promise when a fetch is needed. */
+  resolve(kid: unknown, alg: JwtAlgorithm): KeyObject | Promise<KeyObject> {
+    const now = this.refreshIfStale();
     const found = this.find(kid, alg);
     if (found !== undefined) return found;
-    if (this.inflight !== undefined || !this.loaded || now - this.lastAttempt >= this.settings.cooldownMs) {
+    // A set that never loaded is refetched no sooner than one that did: a failing endpoint must
+    // not be asked once per request with a kid.
+    if (this.inflight !== undefined || now - this.lastAttempt >= this.settings.cooldownMs) {
       return this.refresh().then(
         () => this.find(kid, alg) ?? Promise.reject(new TokenInvalidError('No key of the key set matches the token')),
         (error: unknown) => {
@@ -96,12 +122,13 @@ export class JwksKeySet {
         redirect: 'error',
         headers: { accept: 'application/json' },
       });
-      if (!response.ok) throw new Error(`the key set answered HTTP ${response.status}`);
-      const text = await response.text();
-      if (text.length > MAX_JWKS_BYTES) throw new Error('the key set is too large');
-      const body = JSON.parse(text) as { keys?: unknown };
-      if (!Array.isArray(body.keys)) throw new Error('the key set has no "keys" array');
-      this.keys = body.keys.flatMap((jwk) => importRemoteKey(jwk));
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new Error(`the key set answered HTTP ${response.status}`);
+      }
+      const body = JSON.parse(await readLimited(response, MAX_JWKS_BYTES)) as { keys?: unknown };
+      if (typeof body !== 'object' || body === null || !Array.isArray(body.keys)) throw new Error('the key set has no "keys" array');
+      this.replaceKeys(body.keys.flatMap((jwk) => importRemoteKey(jwk, this.keys)));
       this.loaded = true;
       this.fetchedAt = Date.now();
       this.lastFailed = false;
@@ -110,16 +137,59 @@ export class JwksKeySet {
       throw error;
     }
   }
+
+  /** Installs a fetched set and tells the listeners which keys left it. */
+  private replaceKeys(next: RemoteKey[]): void {
+    const kept = new Set(next.map((candidate) => candidate.key));
+    const removed = this.keys.filter((candidate) => !kept.has(candidate.key)).map((candidate) => candidate.key);
+    this.keys = next;
+    if (removed.length > 0) for (const listener of this.removedListeners) listener(removed);
+  }
 }
 
-function importRemoteKey(value: unknown): RemoteKey[] {
+/**
+ * The body as text, read chunk by chunk up to `limit` bytes: past it the stream is cancelled
+ * (the connection dropped) rather than buffered, so a hostile or broken endpoint cannot make
+ * every instance hold hundreds of megabytes. A `Content-Length` over the limit is refused unread.
+ */
+async function readLimited(response: Response, limit: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? 0);
+  if (declared > limit || response.body === null) {
+    await response.body?.cancel();
+    if (declared > limit) throw new Error('the key set is too large');
+    return '';
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new Error('the key set is too large');
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * One usable key of a fetched set. A key the previous set held (same `kid`, `alg` and key
+ * material) keeps its `KeyObject`, so the verified-token cache can tell a kept key from a removed one.
+ */
+function importRemoteKey(value: unknown, previous: readonly RemoteKey[]): RemoteKey[] {
   if (typeof value !== 'object' || value === null) return [];
   const jwk = value as JsonWebKey & { kid?: unknown; alg?: unknown; use?: unknown };
   // Encryption keys and shared secrets never verify signatures here.
   if (jwk.use === 'enc' || jwk.kty === 'oct' || typeof jwk.kty !== 'string' || 'd' in jwk) return [];
   try {
-    const key = createPublicKey({ key: jwk, format: 'jwk' });
-    return [{ kid: typeof jwk.kid === 'string' ? jwk.kid : undefined, alg: typeof jwk.alg === 'string' ? jwk.alg : undefined, key }];
+    const fresh = createPublicKey({ key: jwk, format: 'jwk' });
+    const kid = typeof jwk.kid === 'string' ? jwk.kid : undefined;
+    const alg = typeof jwk.alg === 'string' ? jwk.alg : undefined;
+    const same = previous.find((old) => old.kid === kid && old.alg === alg && old.key.equals(fresh));
+    return [same ?? { kid, alg, key: fresh }];
   } catch {
     return [];
   }

@@ -90,6 +90,8 @@ export class TokenVerifier {
   private readonly keys = new Map<JwtAlgorithm, KeyObject>();
   private readonly jwks: JwksKeySet | undefined;
   private readonly cache: VerifiedTokenCache;
+  /** The remote key each freshly verified payload was checked with, for the cache (see `remember`). */
+  private readonly remoteKeyOf = new WeakMap<JwtPayload, KeyObject>();
 
   /**
    * @param what names the owner in error messages (`'JwtAuthentication'`).
@@ -138,6 +140,8 @@ export class TokenVerifier {
     const cacheSize = options.cacheSize ?? 10_000;
     if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new TypeError(`${what}: \`cacheSize\` must be a whole number >= 0`);
     this.cache = new VerifiedTokenCache(cacheSize);
+    // A token verified with a key the set no longer lists is verified again (and refused).
+    this.jwks?.onKeysRemoved((keys) => this.cache.dropKeys(keys));
   }
 
   /**
@@ -147,7 +151,10 @@ export class TokenVerifier {
    */
   verify(token: string): VerifiedToken | Promise<VerifiedToken> {
     const cached = this.cache.get(token, this.rules, Date.now() / 1000);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      this.jwks?.refreshIfStale();
+      return cached;
+    }
     const payload = this.verifyFresh(token);
     return payload instanceof Promise ? payload.then((ready) => this.remember(token, ready)) : this.remember(token, payload);
   }
@@ -155,7 +162,10 @@ export class TokenVerifier {
   /** Like {@link verify}, for the claims alone: nothing is mapped unless it goes into the cache. */
   verifyClaims(token: string): JwtPayload | Promise<JwtPayload> {
     const cached = this.cache.get(token, this.rules, Date.now() / 1000);
-    if (cached !== undefined) return cached.payload;
+    if (cached !== undefined) {
+      this.jwks?.refreshIfStale();
+      return cached.payload;
+    }
     const payload = this.verifyFresh(token);
     if (!this.cache.enabled) return payload;
     return payload instanceof Promise
@@ -199,6 +209,7 @@ export class TokenVerifier {
     if (payload.type !== undefined && payload.type !== 'access') {
       throw new TokenClaimsInvalidError('Only an access token is accepted here');
     }
+    if (this.jwks !== undefined) this.remoteKeyOf.set(payload, key);
     return payload;
   }
 
@@ -206,7 +217,10 @@ export class TokenVerifier {
     // Only a cached token is shared by several requests, so only it is frozen.
     if (!this.cache.enabled) return verifiedToken(payload, false);
     const entry = verifiedToken(payload, true);
-    this.cache.set(token, entry);
+    const key = this.remoteKeyOf.get(payload);
+    // A key removed while this token was being verified: answer, but do not remember it.
+    if (key !== undefined && this.jwks?.holds(key) !== true) return entry;
+    this.cache.set(token, entry, key);
     return entry;
   }
 }

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { AuthResult } from '../context/request-context.interface.js';
 import type { RevocationQuery } from '../revocation/revocation.store.js';
 import { deepFreeze, revocationQuery, toResult } from './jwt-claims.js';
@@ -40,6 +41,10 @@ export function verifiedToken(payload: JwtPayload, frozen: boolean): VerifiedTok
  */
 export class VerifiedTokenCache {
   private readonly entries = new Map<string, VerifiedToken>();
+  /** The tokens verified with each key of a remote key set, to drop them when the key leaves the set. */
+  private readonly byKey = new Map<KeyObject, Set<string>>();
+  /** The key each such token was verified with (absent for local keys, which never leave). */
+  private readonly keyOf = new Map<string, KeyObject>();
 
   /** @param maxEntries how many tokens are remembered; `0` remembers none. */
   constructor(private readonly maxEntries: number) {}
@@ -51,20 +56,39 @@ export class VerifiedTokenCache {
     try {
       checkTimes(entry.payload, rules, now);
     } catch (error) {
-      this.entries.delete(token);
+      this.delete(token);
       throw error;
     }
     return entry;
   }
 
-  /** Remembers a verified token, evicting the oldest when full. */
-  set(token: string, entry: VerifiedToken): void {
+  /**
+   * Remembers a verified token, evicting the oldest when full. `key`: the remote key that
+   * verified it, so {@link dropKeys} can forget it when the key set no longer lists that key.
+   */
+  set(token: string, entry: VerifiedToken, key?: KeyObject): void {
     if (this.maxEntries === 0) return;
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next();
-      if (oldest.done !== true) this.entries.delete(oldest.value);
+      if (oldest.done !== true) this.delete(oldest.value);
     }
     this.entries.set(token, entry);
+    if (key === undefined) return;
+    this.keyOf.set(token, key);
+    let tokens = this.byKey.get(key);
+    if (tokens === undefined) this.byKey.set(key, (tokens = new Set()));
+    tokens.add(token);
+  }
+
+  /** Forgets every token verified with one of `keys` (removed from their key set): the next request verifies it again, and is refused. */
+  dropKeys(keys: readonly KeyObject[]): void {
+    for (const key of keys) {
+      for (const token of this.byKey.get(key) ?? []) {
+        this.entries.delete(token);
+        this.keyOf.delete(token);
+      }
+      this.byKey.delete(key);
+    }
   }
 
   /** Whether tokens are remembered at all (`maxEntries` > 0). */
@@ -75,5 +99,15 @@ export class VerifiedTokenCache {
   /** How many tokens are remembered. */
   get size(): number {
     return this.entries.size;
+  }
+
+  private delete(token: string): void {
+    this.entries.delete(token);
+    const key = this.keyOf.get(token);
+    if (key === undefined) return;
+    this.keyOf.delete(token);
+    const tokens = this.byKey.get(key);
+    tokens?.delete(token);
+    if (tokens?.size === 0) this.byKey.delete(key);
   }
 }
