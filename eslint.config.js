@@ -14,6 +14,13 @@ export default tseslint.config(
     },
   },
   {
+    // STYLE rule 17: every promise in the package is awaited, returned or given a handler; `void`
+    // does not count (a voided rejection is still an unhandled rejection). Type-aware, so src/ only.
+    files: ['src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: false }] },
+  },
+  {
     files: ['**/*.cjs', '**/*.mjs', '**/*.js'],
     languageOptions: {
       globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', fetch: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', __dirname: 'readonly' },
