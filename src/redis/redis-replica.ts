@@ -2,12 +2,18 @@ import { performance } from 'node:perf_hooks';
 import { decodeCutoff, type UserCutoff } from '../revocation/user-cutoff.js';
 import { RevocationSet, type RevocationKind } from '../revocation/revocation-set.js';
 import type { RevocationQuery } from '../revocation/revocation.store.js';
-import { bounded, type RedisRevocationSettings } from './redis-revocation.options.js';
+import { bounded, CommandTimeout, type RedisRevocationSettings } from './redis-revocation.options.js';
 import { KINDS, type RedisKeys, type WardenRedis } from './redis-scripts.js';
 
 /** Keys per SCAN page of a reload, and log entries per read. */
 const PAGE = 2000;
 const BATCH = 1000;
+/**
+ * How long one step of a reload may take. Checks ask Redis while the replica reloads, so this
+ * bounds no answer; it only tells a dead connection from a busy Redis (many instances reloading
+ * a million keys at once), where restarting the reload from scratch would never finish.
+ */
+const RELOAD_STEP_MS = 10_000;
 /** How long a replica that outgrew `replicaMaxEntries` waits before trying a full reload again. */
 const RETRY_INCOMPLETE_MS = 300_000;
 
@@ -112,9 +118,12 @@ export class RedisReplica {
         if (this.reloadNeeded || performance.now() >= this.reloadAt) await this.reload();
         await this.follow();
         failures = 0;
-      } catch {
+      } catch (error) {
         if (this.stopped) return;
         this.demote();
+        // A read that got no answer at all (a silent partition sends no FIN or RST): drop that
+        // connection and open a new one, rather than wait for TCP to notice.
+        if (error instanceof Error && error.cause instanceof CommandTimeout) this.redis.disconnect(true);
         failures++;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, Math.min(50 * 2 ** failures, 1000));
@@ -156,10 +165,10 @@ export class RedisReplica {
     const loading = { set: new RevocationSet(this.settings.replicaMaxEntries), complete: true };
     this.loading = loading;
     try {
-      const [headId, headSeq] = await this.bounded(this.redis.wardenHead(this.keys.log, this.keys.seq));
+      const [headId, headSeq] = await this.step(this.redis.wardenHead(this.keys.log, this.keys.seq));
       let cursor = '0';
       do {
-        const page = await this.bounded(this.redis.wardenScan(cursor, this.keys.pattern, PAGE, this.keys.entryOffset));
+        const page = await this.step(this.redis.wardenScan(cursor, this.keys.pattern, PAGE, this.keys.entryOffset));
         cursor = String(page[0]);
         for (let i = 1; i + 2 < page.length && loading.complete; i += 3) {
           const entry = String(page[i]);
@@ -174,7 +183,7 @@ export class RedisReplica {
         loading.set.add(kind, id, exp, cutoff) || (loading.complete = false);
       for (;;) {
         const sentAt = performance.now();
-        const reply = await this.bounded(this.redis.xread('COUNT', BATCH, 'STREAMS', this.keys.log, this.lastId));
+        const reply = await this.step(this.redis.xread('COUNT', BATCH, 'STREAMS', this.keys.log, this.lastId));
         const entries = reply?.[0]?.[1] ?? [];
         if (!this.replay(entries, add)) throw new Error('The revocation log was trimmed during a reload');
         if (entries.length < BATCH) {
@@ -208,6 +217,10 @@ export class RedisReplica {
 
   private bounded<T>(operation: Promise<T>): Promise<T> {
     return bounded(operation, this.settings.timeoutMs);
+  }
+
+  private step<T>(operation: Promise<T>): Promise<T> {
+    return bounded(operation, Math.max(RELOAD_STEP_MS, this.settings.timeoutMs));
   }
 }
 

@@ -103,6 +103,13 @@ function whole(value: number, name: string): number {
   return value;
 }
 
+/** Why a command failed: no answer within its time. */
+export class CommandTimeout extends Error {
+  constructor(ms: number) {
+    super(`No answer from Redis within ${ms} ms`);
+  }
+}
+
 /**
  * `operation`, or `AuthUnavailableError` (503) when it fails or takes longer than `timeoutMs`.
  * The operation keeps a handler after the timeout (Promise.race subscribes to it), so a late
@@ -111,7 +118,10 @@ function whole(value: number, name: string): number {
 export function bounded<T>(operation: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AuthUnavailableError('The revocation store did not answer in time')), timeoutMs);
+    timer = setTimeout(
+      () => reject(new AuthUnavailableError('The revocation store did not answer in time', { cause: new CommandTimeout(timeoutMs) })),
+      timeoutMs,
+    );
   });
   return Promise.race([operation, timeout])
     .catch((error: unknown) => {

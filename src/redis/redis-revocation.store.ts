@@ -44,7 +44,7 @@ export class RedisRevocation extends RevocationStore implements OnModuleInit, On
     super();
     this.settings = resolveSettings(options);
     this.keys = new RedisKeys(this.settings.prefix);
-    const { timeoutMs, heartbeatMs } = this.settings;
+    const { timeoutMs } = this.settings;
     // Fail fast rather than queue: a command is never sent late, after its caller got a 503.
     const connection: RedisOptions = {
       enableOfflineQueue: false,
@@ -55,15 +55,12 @@ export class RedisRevocation extends RevocationStore implements OnModuleInit, On
       retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
     };
     this.owned = options.client === undefined;
-    const client = options.client ?? new Redis(options.url as string, { ...connection, socketTimeout: Math.max(1000, 2 * timeoutMs) });
+    // A socket silent for that long while commands wait is dropped and reopened (a silent
+    // partition sends no FIN or RST), so what waits on it fails at once instead of piling up.
+    const client = options.client ?? new Redis(options.url as string, { ...connection, socketTimeout: Math.max(2000, 4 * timeoutMs) });
     this.redis = withScripts(client);
-    // The replica reads on its own connection; a socket silent for longer than a heartbeat
-    // plus a timeout is dropped and reopened (a silent partition sends no FIN or RST).
-    const tail = client.duplicate({
-      ...connection,
-      connectionName: `${this.settings.prefix}replica`,
-      socketTimeout: heartbeatMs + Math.max(1000, 2 * timeoutMs),
-    });
+    // The replica reads on its own connection (it reopens it when a read goes unanswered).
+    const tail = client.duplicate({ ...connection, connectionName: `${this.settings.prefix}replica` });
     // Failures surface through the commands (fail closed); the events would only be noise.
     if (this.owned) client.on('error', noop);
     tail.on('error', noop);
