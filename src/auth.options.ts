@@ -52,6 +52,13 @@ export interface TokenOptions {
   accessTtl?: number;
   /** Refresh token lifetime in seconds. @default 1209600 (14 days) */
   refreshTtl?: number;
+  /**
+   * The longest a login lasts, in seconds from the login (its `auth_time`), whatever its
+   * refreshes: every token of the login expires by then, and a refresh after it is 401
+   * `token_expired`. The user logs in again.
+   * @default 2592000 (30 days)
+   */
+  maxSessionAge?: number;
   /** `iss` of issued tokens. */
   issuer?: string;
   /** `aud` of issued tokens. */

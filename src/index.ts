@@ -85,7 +85,7 @@ export { CacheRevocation, type CacheRevocationOptions, type CacheLike } from './
 
 export { TokenService } from './tokens/token.service.js';
 export type { CookieResponse } from './credentials/cookie-writer.js';
-export type { TokenPair, AccessTokenOptions } from './tokens/token.types.js';
+export type { TokenPair, AccessTokenOptions, LoginOptions, RevokeOptions, RevokeAllOptions } from './tokens/token.types.js';
 
 export { applySwaggerAuth, type OpenApiDocumentLike } from './swagger/apply-swagger-auth.js';
 export type { SwaggerAuthOptions, SwaggerOAuth2PasswordOptions } from './swagger/swagger-auth.options.js';

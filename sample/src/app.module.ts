@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Module } from '@nestjs/common';
+import { Module, ValidationPipe } from '@nestjs/common';
+import { APP_PIPE } from '@nestjs/core';
 import { AuthModule, InMemoryRevocation, JwtAuthentication, SessionAuthentication } from 'nestjs-warden';
 import { RedisRevocation } from 'nestjs-warden/redis';
 import { BasicAuthentication } from './basic/basic.authentication.js';
@@ -31,7 +32,9 @@ export const JWT_SECRET = process.env.JWT_SECRET ?? randomBytes(48).toString('ba
           algorithm: 'HS256',
           accessTtl: 3600,
           // Secure cookies need https: on for production, off for http://127.0.0.1 while trying the sample.
-          cookies: { secure: process.env.NODE_ENV === 'production', refreshPath: '/web/refresh' },
+          // refreshPath '/web': the refresh cookie reaches /web/refresh and /web/logout (a logout
+          // after the access cookie expired still ends the login), and no other route.
+          cookies: { secure: process.env.NODE_ENV === 'production', refreshPath: '/web' },
         },
         // Shared by every instance when REDIS_URL is set; in this process's memory otherwise.
         revocation: process.env.REDIS_URL ? new RedisRevocation({ url: process.env.REDIS_URL }) : new InMemoryRevocation(),
@@ -39,6 +42,10 @@ export const JWT_SECRET = process.env.JWT_SECRET ?? randomBytes(48).toString('ba
     }),
   ],
   controllers: [AuthController, DemoController, SessionController, BasicController, WebController, InternalController],
-  providers: [BasicAuthentication],
+  providers: [
+    BasicAuthentication,
+    // Request bodies declared as classes (LoginDto…) are validated: a 400 naming the field.
+    { provide: APP_PIPE, useValue: new ValidationPipe({ whitelist: true }) },
+  ],
 })
 export class AppModule {}

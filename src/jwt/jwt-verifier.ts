@@ -35,6 +35,8 @@ export interface ClaimRules {
   leeway: number;
   /** Claims that must be present (`exp` by default). */
   requiredClaims: readonly string[];
+  /** Accept a token past its `exp` (`TokenService.revoke(token, { allowExpired: true })`: ending a login). @default false */
+  allowExpired?: boolean;
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
@@ -129,7 +131,7 @@ export function checkClaims(payload: JwtPayload, rules: ClaimRules, now: number)
  */
 export function checkTimes(payload: JwtPayload, rules: ClaimRules, now: number): void {
   const { exp, nbf } = payload;
-  if (typeof exp === 'number' && exp <= now - rules.leeway) throw new TokenExpiredError();
+  if (typeof exp === 'number' && exp <= now - rules.leeway && rules.allowExpired !== true) throw new TokenExpiredError();
   if (typeof nbf === 'number' && nbf > now + rules.leeway) throw new TokenNotYetValidError();
 }
 

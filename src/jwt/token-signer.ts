@@ -20,6 +20,8 @@ export class TokenSigner {
   readonly algorithm: JwtAlgorithm;
   readonly accessTtl: number;
   readonly refreshTtl: number;
+  /** The longest a login lasts, in seconds from it, whatever its refreshes (`tokens.maxSessionAge`). */
+  readonly maxSessionAge: number;
   readonly issuer: string | undefined;
   readonly audience: string | string[] | undefined;
   private readonly signingKey: KeyObject;
@@ -46,6 +48,7 @@ export class TokenSigner {
     if (mismatch !== null) throw new TypeError(`${what}: ${mismatch}`);
     this.accessTtl = positive(options.accessTtl ?? 3600, 'accessTtl');
     this.refreshTtl = positive(options.refreshTtl ?? 1_209_600, 'refreshTtl');
+    this.maxSessionAge = positive(options.maxSessionAge ?? 2_592_000, 'maxSessionAge');
     this.issuer = options.issuer;
     this.audience = options.audience;
     this.keyId = options.keyId;
@@ -65,10 +68,14 @@ export class TokenSigner {
     return `${input}.${createSignature(this.algorithm, this.signingKey, input).toString('base64url')}`;
   }
 
-  /** Verifies a token this service issued (shape, algorithm, signature, claims). */
-  verify(token: string): JwtPayload {
+  /**
+   * Verifies a token this service issued (shape, algorithm, signature, claims). With
+   * `allowExpired`, a token past its `exp` is accepted; everything else is still checked.
+   */
+  verify(token: string, options: { allowExpired?: boolean } = {}): JwtPayload {
     const decoded = decodeJwt(token, this.algorithms, 8192);
-    return verifyDecoded(decoded, this.verifyingKey, this.rules, Date.now() / 1000);
+    const rules = options.allowExpired === true ? { ...this.rules, allowExpired: true } : this.rules;
+    return verifyDecoded(decoded, this.verifyingKey, rules, Date.now() / 1000);
   }
 
   /** A `TypeError` saying how to configure tokens, for a module configured without them. */

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppModule } from '../../sample/src/app.module.js';
+import { AppModule, JWT_SECRET } from '../../sample/src/app.module.js';
+import { hs } from '../utils/tokens.js';
 import { configureSample } from '../../sample/src/setup.js';
 import { ADAPTERS, startApp, type TestApp } from '../utils/app.js';
 
@@ -85,9 +86,66 @@ describe.each(ADAPTERS)('the sample app answers as the README shows (%s)', (adap
     expect((await t.http.get('/me').set('authorization', `Bearer ${other.access_token}`)).body.code).toBe('token_revoked');
 
     const alice = (await t.http.post('/auth/login').send({ username: 'alice', password: 'alice-password' })).body;
-    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
     expect((await t.http.post('/auth/logout-all').set('authorization', `Bearer ${alice.access_token}`)).status).toBe(200);
     expect((await t.http.get('/me').set('authorization', `Bearer ${alice.access_token}`)).body.code).toBe('token_revoked');
+    // No waiting: a login right after logout-all, in the same second, works.
+    const again = (await t.http.post('/auth/login').send({ username: 'alice', password: 'alice-password' })).body;
+    expect((await t.http.get('/me').set('authorization', `Bearer ${again.access_token}`)).status).toBe(200);
+  });
+
+  it('POST /auth/login validates its body: 400 naming the field; no array coercion; text/plain refused', async () => {
+    const cases: Array<[string, () => ReturnType<typeof t.http.post>, RegExp]> = [
+      ['no body', () => t.http.post('/auth/login'), /username/],
+      ['no password', () => t.http.post('/auth/login').send({ username: 'bob' }), /password/],
+      ['arrays', () => t.http.post('/auth/login').send({ username: ['bob'], password: ['bob-password'] }), /username must be a string/],
+      ['a number', () => t.http.post('/auth/login').send({ username: 'bob', password: 12345 }), /password must be a string/],
+      [
+        'text/plain',
+        () => t.http.post('/auth/login').set('content-type', 'text/plain').send('username=bob&password=bob-password'),
+        /username/,
+      ],
+    ];
+    for (const [what, send, field] of cases) {
+      const res = await send();
+      expect(res.status, what).toBe(400);
+      expect(JSON.stringify(res.body.message), what).toMatch(field);
+      expect(res.body.access_token, what).toBeUndefined();
+    }
+    // The OAuth2 password-grant form still logs in.
+    const form = await t.http.post('/auth/login').type('form').send({ grant_type: 'password', username: 'bob', password: 'bob-password' });
+    expect(form.status).toBe(200);
+    expect(form.body.token_type).toBe('bearer');
+  });
+
+  it('POST /auth/logout ends a bearer login even once its access token expired; twice answers 200', async () => {
+    const pair = (await t.http.post('/auth/login').send({ username: 'bob', password: 'bob-password' })).body;
+    const claims = JSON.parse(Buffer.from(pair.access_token.split('.')[1], 'base64url').toString());
+    const expired = hs({ ...claims, exp: Math.floor(Date.now() / 1000) - 5 }, JWT_SECRET);
+    expect((await t.http.get('/me').set('authorization', `Bearer ${expired}`)).body.code).toBe('token_expired');
+    for (let i = 0; i < 2; i++) expect((await t.http.post('/auth/logout').set('authorization', `Bearer ${expired}`)).status).toBe(200);
+    expect((await t.http.post('/auth/refresh').send({ refresh_token: pair.refresh_token })).body.code).toBe('token_revoked');
+    expect((await t.http.post('/auth/logout')).status).toBe(200);
+  });
+
+  it('POST /web/logout ends a cookie login (CSRF header required), with or without the access cookie', async () => {
+    for (const withAccess of [true, false]) {
+      const login = await t.http.post('/web/login').send({ username: 'bob', password: 'bob-password' });
+      expect(login.status).toBe(200);
+      const set = login.headers['set-cookie'] as unknown as string[];
+      const value = (name: string): string =>
+        set
+          .find((c) => c.startsWith(`${name}=`))!
+          .split(';')[0]!
+          .slice(name.length + 1);
+      expect(set.find((c) => c.startsWith('refresh_token='))).toMatch(/Path=\/web(;|$)/);
+      const jar = `${withAccess ? `access_token=${value('access_token')}; ` : ''}refresh_token=${value('refresh_token')}; csrf_token=${value('csrf_token')}`;
+      expect((await t.http.post('/web/logout').set('cookie', jar)).body.code).toBe('csrf_failed');
+      const out = await t.http.post('/web/logout').set('cookie', jar).set('x-csrf-token', value('csrf_token'));
+      expect(out.status).toBe(200);
+      const refreshed = await t.http.post('/web/refresh').set('cookie', `refresh_token=${value('refresh_token')}`);
+      expect(refreshed.body.code).toBe('token_revoked');
+      expect((await t.http.post('/web/logout').set('x-csrf-token', value('csrf_token'))).status).toBe(200);
+    }
   });
 
   it('GET /internal with the API key', async () => {

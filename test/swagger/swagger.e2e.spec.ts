@@ -68,6 +68,8 @@ const SAMPLE_EXPECTED: Record<string, Security> = {
   'get /hello': [],
   'post /auth/login': [],
   'post /auth/refresh': [],
+  // Public: an expired token must still reach it (TokenService.logout checks the token itself).
+  'post /auth/logout': [],
   'post /session/login': [],
   'post /web/login': [],
   'post /web/refresh': [],

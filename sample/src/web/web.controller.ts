@@ -3,6 +3,7 @@ import { CurrentUser, Public, TokenService, type AuthRequest, type CookieRespons
 import { parse } from 'cookie';
 import { UsersService } from '../users/users.service.js';
 import { LOGIN_PAGE } from './login-page.js';
+import { LoginDto } from '../auth/login.dto.js';
 
 /** The browser flow: tokens in HttpOnly cookies, a CSRF header on unsafe requests. */
 @Controller()
@@ -22,11 +23,8 @@ export class WebController {
   @Public()
   @Post('web/login')
   @HttpCode(200)
-  async login(
-    @Body() body: { username?: string; password?: string },
-    @Res({ passthrough: true }) response: CookieResponse,
-  ): Promise<{ ok: true }> {
-    const user = await this.users.verifyPassword(String(body?.username ?? ''), String(body?.password ?? ''));
+  async login(@Body() body: LoginDto, @Res({ passthrough: true }) response: CookieResponse): Promise<{ ok: true }> {
+    const user = await this.users.verifyPassword(body.username, body.password);
     if (user === null) throw new UnauthorizedException('Wrong username or password');
     this.tokens.setAuthCookies(response, this.tokens.createTokenPair(user));
     return { ok: true };
@@ -44,7 +42,7 @@ export class WebController {
     return { saved: String(body?.text ?? '') };
   }
 
-  /** The refresh cookie is scoped to this path (tokens.cookies.refreshPath). */
+  /** The refresh cookie is scoped to /web (tokens.cookies.refreshPath), so it reaches this route. */
   @Public()
   @Post('web/refresh')
   @HttpCode(200)
@@ -55,13 +53,16 @@ export class WebController {
     return { ok: true };
   }
 
+  /**
+   * Ends the login whose cookies the browser sends (the access cookie, or once it expired the
+   * refresh cookie, which refreshPath '/web' scopes here too); needs X-CSRF-Token. Public, so an
+   * expired login can still be ended; a second logout answers 200 as well.
+   */
   @Public()
   @Post('web/logout')
   @HttpCode(200)
   async logout(@Req() request: AuthRequest, @Res({ passthrough: true }) response: CookieResponse): Promise<{ ok: true }> {
-    const accessToken = parse(request.headers.cookie ?? '').access_token;
-    if (accessToken) await this.tokens.revoke(accessToken, { family: true }).catch(() => undefined);
-    this.tokens.clearAuthCookies(response);
+    await this.tokens.logout(request, response);
     return { ok: true };
   }
 }
