@@ -53,17 +53,18 @@ describe('store failure → 503 auth_unavailable', () => {
 
   it('ask: a synchronous throw becomes 503, a plain answer stays plain', () => {
     expect(() =>
-      ask(() => {
+      ask('The store did not answer', () => {
         throw cause;
-      }, 'The store did not answer'),
+      }),
     ).toThrow(AuthUnavailableError);
-    expect(ask(() => false, 'x')).toBe(false);
+    expect(ask('x', () => false)).toBe(false);
+    expect(ask('x', (a: number, b: number) => a + b, 2, 3)).toBe(5);
   });
 
   it('ask: a rejection becomes 503 with its cause; an AuthError rejection passes', async () => {
-    const failed = ask(() => Promise.reject(cause), 'The store did not answer');
+    const failed = ask('The store did not answer', () => Promise.reject(cause));
     await expect(failed).rejects.toMatchObject({ code: 'auth_unavailable', cause });
-    await expect(ask(() => Promise.reject(new TokenRevokedError()), 'x')).rejects.toBeInstanceOf(TokenRevokedError);
+    await expect(ask('x', () => Promise.reject(new TokenRevokedError()))).rejects.toBeInstanceOf(TokenRevokedError);
   });
 });
 

@@ -57,12 +57,21 @@ export function unavailable(error: unknown, what: string): AuthError {
 /**
  * Asks a store (or loader, or validator) through {@link unavailable}: a synchronous throw and
  * a rejection both become 503 `auth_unavailable`. A plain answer is returned as it is, with
- * no Promise made.
+ * no Promise made. The arguments are handed to `question`, so a caller on the hot path passes
+ * a function made once rather than a closure made per request.
+ *
+ * @example
+ * ```ts
+ * ask('The revocation store did not answer', (store, query) => store.isRevoked(query), store, query)
+ * ```
  */
-export function ask<T>(question: () => MaybePromise<T>, what: string): MaybePromise<T> {
+export function ask<T>(what: string, question: () => MaybePromise<T>): MaybePromise<T>;
+export function ask<T, A>(what: string, question: (a: A) => MaybePromise<T>, a: A): MaybePromise<T>;
+export function ask<T, A, B>(what: string, question: (a: A, b: B) => MaybePromise<T>, a: A, b: B): MaybePromise<T>;
+export function ask<T, A, B>(what: string, question: (a?: A, b?: B) => MaybePromise<T>, a?: A, b?: B): MaybePromise<T> {
   let answer: MaybePromise<T>;
   try {
-    answer = question();
+    answer = question(a, b);
   } catch (error) {
     throw unavailable(error, what);
   }
@@ -78,7 +87,7 @@ export function ask<T>(question: () => MaybePromise<T>, what: string): MaybeProm
  * process alive and is cleared as soon as the answer comes.
  */
 export function askWithin<T>(question: () => MaybePromise<T>, timeoutMs: number, what: string): MaybePromise<T> {
-  const answer = ask(question, what);
+  const answer = ask(what, question);
   if (!(answer instanceof Promise)) return answer;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {

@@ -124,10 +124,7 @@ export class ApiKeyAuthentication implements AuthenticationBackend {
     if (known !== undefined) return known;
     const validator = this.validator;
     if (validator === undefined) throw new ApiKeyInvalidError();
-    return andThen(
-      ask(() => validator(key), 'The API key store did not answer'),
-      accept,
-    );
+    return andThen(ask('The API key store did not answer', askValidator, validator, key), accept);
   }
 
   private match(key: string): Readonly<AuthResult> | undefined {
@@ -143,6 +140,13 @@ export class ApiKeyAuthentication implements AuthenticationBackend {
   openApiScheme(): OpenApiSecurityScheme {
     return { name: 'api_key', scheme: { type: 'apiKey', in: 'header', name: this.options.header ?? 'X-API-Key' } };
   }
+}
+
+function askValidator(
+  validator: (key: string) => ApiKeyGrant | null | Promise<ApiKeyGrant | null>,
+  key: string,
+): ApiKeyGrant | null | Promise<ApiKeyGrant | null> {
+  return validator(key);
 }
 
 function accept(grant: ApiKeyGrant | null): AuthResult {

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { AuthError, AuthUnavailableError, TokenRevokedError } from '../auth.errors.js';
+import { AuthUnavailableError, TokenRevokedError } from '../auth.errors.js';
+import { andThen, ask, isPending } from '../auth.policy.js';
 import type { AuthRequest } from '../context/auth-request.interface.js';
 import type { AuthResult } from '../context/request-context.interface.js';
 import { readScheme, readSingleHeader } from '../credentials/credential-header.js';
@@ -10,6 +11,7 @@ import { TokenVerifier, type JwtVerifierOptions } from '../jwt/token-verifier.js
 import type { VerifiedToken } from '../jwt/verified-token.cache.js';
 import type { RevocationQuery, RevocationStore } from '../revocation/revocation.store.js';
 import type { AuthenticationBackend, BackendSetup, CookieAuthResult, OpenApiSecurityScheme } from './authentication-backend.interface.js';
+import { bindBackend } from './bound-backend.js';
 
 /** Options of {@link JwtAuthentication}: how tokens are verified, and where they are read. */
 export interface JwtAuthenticationOptions extends JwtVerifierOptions {
@@ -51,8 +53,10 @@ export class JwtAuthentication implements AuthenticationBackend {
   private readonly header: string;
   private readonly scheme: string;
   private readonly cookie: string | undefined;
-  private revocation: RevocationStore | undefined;
-  private csrfTokenFor: ((login: string) => string) | undefined;
+  /** `options.revocation`; on the instance `setup` returns, that, else the app's store. */
+  private readonly revocation: RevocationStore | undefined;
+  /** The app's CSRF derivation: set on the instance `setup` returns, never on this one. */
+  private readonly csrfTokenFor: ((login: string) => string) | undefined = undefined;
 
   constructor(options: JwtAuthenticationOptions) {
     this.verifier = new TokenVerifier(options, 'JwtAuthentication', (decoded) => this.keyFor(decoded));
@@ -62,13 +66,19 @@ export class JwtAuthentication implements AuthenticationBackend {
     this.cookie = options.cookie;
   }
 
-  setup(setup: BackendSetup): void {
-    this.revocation ??= setup.revocation;
-    if (this.cookie !== undefined) {
-      if (setup.csrfTokenFor === undefined)
-        throw new TypeError('JwtAuthentication: `cookie` transport needs `tokens` in AuthModule options (it binds the CSRF token)');
-      this.csrfTokenFor = setup.csrfTokenFor;
+  /**
+   * This backend bound to one app: its own `revocation` option, else the app's store, and (with
+   * `cookie`) the app's CSRF derivation. Keys, options and the verified-token cache are shared
+   * with this instance, which is left as it is.
+   */
+  setup(setup: BackendSetup): JwtAuthentication {
+    if (this.cookie !== undefined && setup.csrfTokenFor === undefined) {
+      throw new TypeError('JwtAuthentication: `cookie` transport needs `tokens` in AuthModule options (it binds the CSRF token)');
     }
+    return bindBackend(this, {
+      revocation: this.revocation ?? setup.revocation,
+      csrfTokenFor: this.cookie === undefined ? undefined : setup.csrfTokenFor,
+    });
   }
 
   authenticate(request: AuthRequest): AuthResult | CookieAuthResult | null | Promise<AuthResult | CookieAuthResult | null> {
@@ -89,7 +99,7 @@ export class JwtAuthentication implements AuthenticationBackend {
    */
   verify(token: string): JwtPayload {
     const claims = this.verifier.verifyClaims(token);
-    if (claims instanceof Promise) {
+    if (isPending(claims)) {
       void claims.catch(() => undefined);
       throw new AuthUnavailableError('The signing key is being fetched; use verifyToken() with a JWKS');
     }
@@ -131,42 +141,36 @@ export class JwtAuthentication implements AuthenticationBackend {
     verified: VerifiedToken | Promise<VerifiedToken>,
     fromCookie: boolean,
   ): AuthResult | CookieAuthResult | Promise<AuthResult | CookieAuthResult> {
-    if (verified instanceof Promise) return verified.then((ready) => this.accept(ready, fromCookie));
+    return andThen(verified, JwtAuthentication.accepted, this, fromCookie);
+  }
+
+  // Static, with the instance as an argument: `andThen` calls it with no closure made per request,
+  // and it reads the bound instance's store, not whichever instance a closure was made on.
+  private static accepted(
+    verified: VerifiedToken,
+    backend: JwtAuthentication,
+    fromCookie: boolean,
+  ): AuthResult | CookieAuthResult | Promise<AuthResult | CookieAuthResult> {
     // A cookie came without the page's help, maybe cross-site: the guard checks the login's CSRF token.
-    const result = fromCookie ? { ...verified.result, csrfToken: this.csrfFor(verified.payload) } : verified.result;
-    return this.checkRevocation(verified.revocation, result);
+    const result = fromCookie ? { ...verified.result, csrfToken: backend.csrfFor(verified.payload) } : verified.result;
+    const store = backend.revocation;
+    if (store === undefined) return result;
+    return andThen(ask(REVOCATION_FAILED, isRevokedIn, store, verified.revocation), notRevoked, result);
   }
 
   private csrfFor(payload: Readonly<JwtPayload>): string | null {
     const family = payload.fam;
     return typeof family === 'string' && this.csrfTokenFor !== undefined ? this.csrfTokenFor(family) : null;
   }
-
-  private checkRevocation<T>(query: RevocationQuery, result: T): T | Promise<T> {
-    const store = this.revocation;
-    if (store === undefined) return result;
-    let answer: boolean | Promise<boolean>;
-    try {
-      answer = store.isRevoked(query);
-    } catch (error) {
-      throw unavailable(error);
-    }
-    if (typeof answer === 'boolean') {
-      if (answer) throw new TokenRevokedError();
-      return result;
-    }
-    return answer.then(
-      (revoked) => {
-        if (revoked) throw new TokenRevokedError();
-        return result;
-      },
-      (error: unknown) => {
-        throw unavailable(error);
-      },
-    );
-  }
 }
 
-function unavailable(error: unknown): AuthError {
-  return error instanceof AuthError ? error : new AuthUnavailableError('The revocation store did not answer', { cause: error });
+const REVOCATION_FAILED = 'The revocation store did not answer';
+
+function isRevokedIn(store: RevocationStore, query: RevocationQuery): boolean | Promise<boolean> {
+  return store.isRevoked(query);
+}
+
+function notRevoked<T>(revoked: boolean, result: T): T {
+  if (revoked) throw new TokenRevokedError();
+  return result;
 }
