@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { TokenClaimsInvalidError, TokenInvalidError } from '../auth.errors.js';
+import { andThen } from '../auth.policy.js';
 import {
   importPublicKey,
   importSecret,
@@ -155,8 +156,7 @@ export class TokenVerifier {
       this.jwks?.refreshIfStale();
       return cached;
     }
-    const payload = this.verifyFresh(token);
-    return payload instanceof Promise ? payload.then((ready) => this.remember(token, ready)) : this.remember(token, payload);
+    return andThen(this.verifyFresh(token), this.rememberToken, token);
   }
 
   /** Like {@link verify}, for the claims alone: nothing is mapped unless it goes into the cache. */
@@ -168,9 +168,7 @@ export class TokenVerifier {
     }
     const payload = this.verifyFresh(token);
     if (!this.cache.enabled) return payload;
-    return payload instanceof Promise
-      ? payload.then((ready) => this.remember(token, ready).payload)
-      : this.remember(token, payload).payload;
+    return andThen(payload, this.rememberClaims, token);
   }
 
   /** The key of a decoded token: from the remote key set, or the local key of its algorithm. */
@@ -197,12 +195,15 @@ export class TokenVerifier {
   }
 
   private verifyFresh(token: string): JwtPayload | Promise<JwtPayload> {
-    const now = Date.now() / 1000;
     const decoded = decodeJwt(token, this.algorithms, this.maxTokenLength);
-    const key = this.keyFor(decoded);
-    if (key instanceof Promise) return key.then((ready) => this.check(decoded, ready, Date.now() / 1000));
-    return this.check(decoded, key, now);
+    // Judged as of when the key is at hand (a remote key set may take a while).
+    return andThen(this.keyFor(decoded), this.checkNow, decoded);
   }
+
+  // Made once per verifier: `andThen` hands them their arguments, so a request allocates no closure.
+  private readonly checkNow = (key: KeyObject, decoded: DecodedJwt): JwtPayload => this.check(decoded, key, Date.now() / 1000);
+  private readonly rememberToken = (payload: JwtPayload, token: string): VerifiedToken => this.remember(token, payload);
+  private readonly rememberClaims = (payload: JwtPayload, token: string): JwtPayload => this.remember(token, payload).payload;
 
   private check(decoded: DecodedJwt, key: KeyObject, now: number): JwtPayload {
     const payload = verifyDecoded(decoded, key, this.rules, now);

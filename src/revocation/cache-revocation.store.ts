@@ -1,6 +1,8 @@
-import { AuthError, AuthUnavailableError } from '../auth.errors.js';
+import { unavailable } from '../auth.policy.js';
 import { RevocationStore, type RevocationQuery } from './revocation.store.js';
 import { cutoffRefuses, decodeCutoff, encodeCutoff, mergeCutoffs, userCutoff } from './user-cutoff.js';
+
+const CACHE_FAILED = 'The cache did not answer';
 
 /** What this store needs of a cache: `@nestjs/cache-manager`'s `Cache` (cache-manager 5–7) fits. */
 export interface CacheLike {
@@ -108,7 +110,7 @@ export class CacheRevocation extends RevocationStore {
     try {
       return await this.cache.get(this.prefix + key);
     } catch (error) {
-      throw unavailable(error);
+      throw unavailable(error, CACHE_FAILED);
     }
   }
 
@@ -118,13 +120,9 @@ export class CacheRevocation extends RevocationStore {
     try {
       await this.cache.set(this.prefix + key, value, ttl);
     } catch (error) {
-      throw unavailable(error);
+      throw unavailable(error, CACHE_FAILED);
     }
   }
 }
 
 function noop(): void {}
-
-function unavailable(error: unknown): AuthError {
-  return error instanceof AuthError ? error : new AuthUnavailableError('The cache did not answer', { cause: error });
-}
