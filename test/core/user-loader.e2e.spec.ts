@@ -350,3 +350,40 @@ describe.each(ADAPTERS)('userLoader contract behind SessionAuthentication (%s)',
     expect(res.body.code).toBe('session_invalid');
   });
 });
+
+describe('start-up refusals: userLoaderTimeoutMs and setup() results', () => {
+  const boot = async (options: AuthModuleOptions): Promise<void> => {
+    @Module({ imports: [AuthModule.forRoot(options)], controllers: [UserController] })
+    class BootModule {}
+    const t = await startApp('express', { imports: [BootModule] });
+    await t.close();
+  };
+  const jwt = new JwtAuthentication({ secret: SECRET, algorithms: ['HS256'] });
+
+  it.each([0, -1, 1.5, Number.NaN, Infinity, 2 ** 31, '2000'])('userLoaderTimeoutMs %s: TypeError at start-up', async (value) => {
+    await expect(boot({ authentication: [jwt], userLoader: () => null, userLoaderTimeoutMs: value as number })).rejects.toThrow(
+      /`userLoaderTimeoutMs` must be a whole number of milliseconds > 0 \(default 2000\)/,
+    );
+  });
+
+  it('a custom setup() that returns something other than a backend: TypeError naming the backend', async () => {
+    const odd = { name: 'odd', authenticate: () => null, setup: () => ({ not: 'a backend' }) as never };
+    await expect(boot({ authentication: [odd] })).rejects.toThrow(
+      /the setup\(\) of backend "odd" returned something that is not a backend/,
+    );
+  });
+
+  it('a custom setup() that returns nothing: the backend serves as itself', async () => {
+    const plain = { name: 'plain', authenticate: () => ({ userId: 'p' }), setup: () => undefined };
+    @Module({ imports: [AuthModule.forRoot({ authentication: [plain] })], controllers: [UserController] })
+    class PlainModule {}
+    const t = await startApp('fastify', { imports: [PlainModule] });
+    try {
+      const res = await t.http.get('/context');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ userId: 'p' });
+    } finally {
+      await t.close();
+    }
+  });
+});
