@@ -30,6 +30,8 @@ export class AuthConfig implements OnModuleInit {
   /** The `tokens` signer (keys imported once) `TokenService` issues with; present when `tokens` is configured. */
   readonly signer: TokenSigner | undefined;
   readonly options: AuthModuleOptions;
+  /** `permissionsFrom`: whether a JWT-authenticated request's permissions are the loaded user's. */
+  readonly permissionsFromUser: boolean;
   private backendList: AuthenticationBackend[] = [];
   private loader: LoadUser | undefined;
   /** This app's bound backend for each reference it was given (an instance, or a class). */
@@ -45,6 +47,7 @@ export class AuthConfig implements OnModuleInit {
     this.options = options;
     this.guards = options.guards ?? [IsAuthenticated()];
     this.realm = options.realm ?? DEFAULT_REALM;
+    this.permissionsFromUser = options.permissionsFrom === 'user';
     this.revocation = revocation;
     this.signer = options.tokens === undefined ? undefined : new TokenSigner(options.tokens);
     this.credentials = new CredentialSettings(options.tokens);
@@ -149,6 +152,16 @@ function validateOptions(options: AuthModuleOptions): void {
   const timeout = options.userLoaderTimeoutMs;
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout <= 0 || timeout > 2 ** 31 - 1)) {
     throw new TypeError('AuthModule: `userLoaderTimeoutMs` must be a whole number of milliseconds > 0 (default 2000)');
+  }
+  const { permissionsFrom } = options;
+  if (permissionsFrom !== undefined && permissionsFrom !== 'token' && permissionsFrom !== 'user') {
+    throw new TypeError("AuthModule: `permissionsFrom` must be 'token' (the default) or 'user'");
+  }
+  if (permissionsFrom === 'user' && userLoader === undefined) {
+    throw new TypeError(
+      "AuthModule: `permissionsFrom: 'user'` reads permissions from the loaded user: add a `userLoader` " +
+        '(e.g. userLoader: (context) => users.findById(context.userId)), or leave `permissionsFrom` out to read them from tokens',
+    );
   }
   if (options.contextStorage !== undefined && typeof options.contextStorage !== 'boolean') {
     throw new TypeError('AuthModule: `contextStorage` must be true, false, or left out (on by default)');

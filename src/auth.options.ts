@@ -96,6 +96,25 @@ export interface AuthModuleOptions {
    */
   userLoaderTimeoutMs?: number;
   /**
+   * Where the permissions of a JWT-authenticated request come from.
+   *
+   * - `'token'`: the token's `permissions` claim. `TokenService` writes the user's permissions
+   *   into every token it issues, so a guard decides from the token alone, with no database
+   *   read per request. A permission change reaches a login at its next refresh (which reads
+   *   the user again through `userLoader`) or login; every permission adds to each token's size.
+   * - `'user'`: the loaded user's `permissions` (strings; anything else counts as none).
+   *   `TokenService` leaves `permissions` out of the tokens it issues, and the global guard
+   *   loads the user through `userLoader` on every request a JWT backend (`authBackend`
+   *   `'jwt'`) authenticates on a non-public route, before the guards run, and sets
+   *   `request.context.permissions` from it: a change applies at the next request. The load is
+   *   the one `request.user` / `@CurrentUser()` reads (once per request), with the loader's
+   *   rules: a failure is 503 `auth_unavailable`, a `null` user 401 `user_inactive`; a token's
+   *   own `permissions` claim is then ignored. Other backends keep their own permissions (API
+   *   key grants; a session's user is already loaded). Needs a `userLoader`.
+   * @default 'token'
+   */
+  permissionsFrom?: 'token' | 'user';
+  /**
    * Token issuance by `TokenService`. Without it the app refuses to start when a provider,
    * controller or factory injects `TokenService`, and the methods of one reached dynamically
    * throw a `TypeError`. With it, a probe token is signed at start-up and the app refuses to

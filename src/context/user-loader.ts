@@ -42,15 +42,24 @@ export function activeUser(user: unknown): unknown {
  * @param userId the id the credential names; by default the user's `id`, else its `username`.
  */
 export function resultFromUser(user: unknown, userId?: string): AuthResult {
-  const fields = user as { id?: unknown; username?: unknown; isStaff?: unknown; isSuperuser?: unknown; permissions?: unknown };
+  const fields = user as { id?: unknown; username?: unknown; isStaff?: unknown; isSuperuser?: unknown };
   const id = userId ?? fields.id ?? fields.username;
   return {
     userId: typeof id === 'string' || typeof id === 'number' ? String(id) : null,
     user,
     isStaff: fields.isStaff === true,
     isSuperuser: fields.isSuperuser === true,
-    permissions: Array.isArray(fields.permissions) ? fields.permissions.filter((p): p is string => typeof p === 'string') : [],
+    permissions: userPermissions(user),
   };
+}
+
+/**
+ * A loaded user's permissions: the strings of its `permissions` array, copied (a handler never
+ * reaches the user's own array); anything else, or no such field, is none.
+ */
+export function userPermissions(user: unknown): string[] {
+  const permissions = (user as { permissions?: unknown } | null | undefined)?.permissions;
+  return Array.isArray(permissions) ? permissions.filter((p): p is string => typeof p === 'string') : [];
 }
 
 /**

@@ -8,6 +8,7 @@ import { assertTokensAccepted } from '../auth.startup.js';
 import { andThen, isPending, refusal } from '../auth.policy.js';
 import type { AuthenticationBackend, CookieAuthResult } from '../backends/authentication-backend.interface.js';
 import { attachContext } from '../context/attach-context.js';
+import { userPermissions } from '../context/user-loader.js';
 import { AuthContextService } from '../context/auth-context.service.js';
 import { attachCredentialSettings } from '../credentials/credential-settings.js';
 import { checkCsrf } from '../credentials/csrf-check.js';
@@ -95,7 +96,16 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
     context: ExecutionContext,
     request: AuthRequest,
     guards: readonly Guard[],
-  ): boolean | Promise<boolean> => this.authorize(context, request, guards, authenticated, 0);
+  ): boolean | Promise<boolean> => this.authorize(context, request, guards, authenticated);
+  private readonly guardsWithUserPermissions = (
+    user: unknown,
+    context: ExecutionContext,
+    request: AuthRequest,
+    guards: readonly Guard[],
+  ): boolean | Promise<boolean> => {
+    request.context!.permissions = userPermissions(user);
+    return this.runGuards(context, request, guards, 0);
+  };
   private readonly nextBackend = (
     result: AuthResult | null,
     request: AuthRequest,
@@ -138,16 +148,24 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
     request: AuthRequest,
     guards: readonly Guard[],
     authenticated: Authenticated,
-    index: number,
   ): boolean | Promise<boolean> {
-    if (index === 0) {
-      // CSRF for every cookie-borne credential, whichever backend read it (not a hook: it cannot be overridden away).
-      const csrfToken = (authenticated?.result as Partial<CookieAuthResult> | undefined)?.csrfToken;
-      if (csrfToken !== undefined) checkCsrf(request, csrfToken, this.config.credentials.cookies.csrfHeader);
-      const requestContext: RequestContext =
-        authenticated === null ? anonymousContext() : contextFrom(authenticated.result, authenticated.backend);
-      attachContext(request, requestContext, this.config.loadUser, authenticated?.result.user);
+    // CSRF for every cookie-borne credential, whichever backend read it (not a hook: it cannot be overridden away).
+    const csrfToken = (authenticated?.result as Partial<CookieAuthResult> | undefined)?.csrfToken;
+    if (csrfToken !== undefined) checkCsrf(request, csrfToken, this.config.credentials.cookies.csrfHeader);
+    const requestContext: RequestContext =
+      authenticated === null ? anonymousContext() : contextFrom(authenticated.result, authenticated.backend);
+    attachContext(request, requestContext, this.config.loadUser, authenticated?.result.user);
+    // `permissionsFrom: 'user'`: a JWT's permissions are the user's now, not the token's. Every guard
+    // (a custom one too) and the handler's context see them; the load is the memoised `request.user`.
+    if (this.config.permissionsFromUser && requestContext.authBackend === 'jwt') {
+      requestContext.permissions = [];
+      return andThen(request.user as Promise<unknown>, this.guardsWithUserPermissions, context, request, guards);
     }
+    return this.runGuards(context, request, guards, 0);
+  }
+
+  /** Runs the guards in order from `index`, synchronously until one answers with a Promise or an Observable. */
+  private runGuards(context: ExecutionContext, request: AuthRequest, guards: readonly Guard[], index: number): boolean | Promise<boolean> {
     for (let i = index; i < guards.length; i++) {
       const answer = guards[i]!.canActivate(context);
       if (answer === true) continue;
@@ -155,7 +173,7 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
       const pending = isObservable(answer) ? lastValueFrom(answer) : answer;
       return pending.then((allowed) => {
         if (!allowed) throw this.refusal(request);
-        return this.authorize(context, request, guards, authenticated, i + 1);
+        return this.runGuards(context, request, guards, i + 1);
       });
     }
     return true;

@@ -71,9 +71,17 @@ export function newLogin(extraClaims: Record<string, unknown>, nowMs = Date.now(
   return { family: randomUUID(), authTime: Math.floor(nowMs / 1000), extraClaims };
 }
 
-/** Signs the tokens of a login: the claims API.md lists, plus `fam`, `auth_time`, `iat_ms` (and `ext` in refresh tokens). */
+/**
+ * Signs the tokens of a login: the claims API.md lists, plus `fam`, `auth_time`, `iat_ms` (and `ext` in refresh tokens).
+ *
+ * @param permissionsInTokens whether tokens carry the user's `permissions` (`permissionsFrom: 'token'`);
+ *   with `'user'` the guard reads them from the loaded user, and tokens leave them out.
+ */
 export class TokenIssuer {
-  constructor(readonly signer: TokenSigner) {}
+  constructor(
+    readonly signer: TokenSigner,
+    private readonly permissionsInTokens = true,
+  ) {}
 
   /** An access token of `login` (its extra claims, then `options.extraClaims`, under the service's own). */
   access(user: AuthUser, options: AccessTokenOptions, login: Login, minting: Minting = { issuedAtMs: Date.now() }): string {
@@ -110,7 +118,7 @@ export class TokenIssuer {
     const iat = Math.floor(minting.issuedAtMs / 1000);
     // No token of a login outlives tokens.maxSessionAge from the login, whatever its refreshes.
     const exp = Math.min(iat + ttl, login.authTime + signer.maxSessionAge);
-    const permissions = user.permissions;
+    const permissions = this.permissionsInTokens ? user.permissions : undefined;
     return {
       sub: String(user.id),
       ...(user.username === undefined ? {} : { username: user.username }),

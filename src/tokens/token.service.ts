@@ -30,10 +30,13 @@ export class TokenService {
     private readonly config: AuthConfig,
     private readonly store: RevocationStore,
   ) {
-    this.issuer = config.signer === undefined ? undefined : new TokenIssuer(config.signer);
+    this.issuer = config.signer === undefined ? undefined : new TokenIssuer(config.signer, !config.permissionsFromUser);
   }
 
-  /** Signs an access token for `user` (claims: sub, username, is_staff, is_superuser, permissions, iat, exp, jti, type, fresh). */
+  /**
+   * Signs an access token for `user` (claims: sub, username, is_staff, is_superuser, permissions, iat, exp, jti, type, fresh;
+   * no `permissions` with `permissionsFrom: 'user'`).
+   */
   createAccessToken(user: AuthUser, options: AccessTokenOptions = {}): string {
     return this.require().access(user, options, newLogin({}));
   }
