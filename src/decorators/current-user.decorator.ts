@@ -16,7 +16,8 @@ const userParam = createParamDecorator((_data: unknown, context: ExecutionContex
 /**
  * Parameter decorator: the current user, loaded through `userLoader` on first use and at
  * most once per request (without a loader, a user built from the claims); `null` on an
- * anonymous request.
+ * anonymous request. A loader that finds no user (`null`) makes the request 401
+ * `user_inactive`; one that fails or outlasts `userLoaderTimeoutMs`, 503 `auth_unavailable`.
  *
  * @example
  * ```ts
