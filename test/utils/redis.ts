@@ -57,9 +57,9 @@ export async function startOwnRedis(options: OwnRedisOptions = {}): Promise<Owne
   const port = await freePort();
   let child: ChildProcess | undefined;
   const url = `redis://127.0.0.1:${port}`;
-  const dir = mkdtempSync(join(tmpdir(), 'warden-redis-'));
-  const persistence =
-    options.appendonly === true ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir] : ['--appendonly', 'no', '--dir', dir];
+  // Only a persistent server needs a directory of its own (and leaves one to remove).
+  const dir = options.appendonly === true ? mkdtempSync(join(tmpdir(), 'warden-redis-')) : undefined;
+  const persistence = dir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
   const start = async (): Promise<void> => {
     // `DEBUG SLEEP` (a fault the tests inject) is off by default since Redis 7; 6 has no such switch.
     const debug = redisMajorVersion() >= 7 ? ['--enable-debug-command', 'local'] : [];
@@ -78,7 +78,7 @@ export async function startOwnRedis(options: OwnRedisOptions = {}): Promise<Owne
   };
   const remove = async (): Promise<void> => {
     await stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   };
   await start();
   return { url, port, stop, start, remove };
