@@ -63,7 +63,8 @@ describe('AuthErrorFilter: an AuthError becomes the documented response, in one 
     expect(sent.headers['WWW-Authenticate']).toBe('Bearer realm="billing"');
   });
 
-  it.each(['rpc', 'ws', 'graphql'])('leaves a %s context to its own layer: the same error is rethrown, nothing is sent', (type) => {
+  // rpc and ws are answered with the body: see 'AuthErrorFilter outside HTTP' below.
+  it.each(['graphql', 'other'])('leaves a %s context to its own layer: the same error is rethrown, nothing is sent', (type) => {
     const { filter, sent } = filterWith('api');
     const error = new AuthError(401, 'token_invalid', 'Bad signature', { invalidToken: true });
     const host = {
@@ -72,5 +73,40 @@ describe('AuthErrorFilter: an AuthError becomes the documented response, in one 
     } as unknown as ArgumentsHost;
     expect(() => filter.catch(error, host)).toThrow(error);
     expect(sent).toEqual({ headers: {} });
+  });
+});
+
+describe('AuthErrorFilter outside HTTP: the caller gets the body with `code`, nothing crashes', () => {
+  it('rpc: an errored Observable carrying the body (what a microservice client receives as its error)', async () => {
+    const { filter, sent } = filterWith('api');
+    const host = { getType: () => 'rpc' } as unknown as ArgumentsHost;
+    const answer = filter.catch(new CredentialsMissingError(), host);
+    const { lastValueFrom } = await import('rxjs');
+    await expect(lastValueFrom(answer!)).rejects.toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: 'Authentication credentials were not provided',
+      code: 'credentials_missing',
+    });
+    expect(sent).toEqual({ headers: {} });
+  });
+
+  it("ws: an 'exception' event with the body on the client socket", () => {
+    const { filter } = filterWith('api');
+    const emitted: unknown[][] = [];
+    const client = { emit: (...args: unknown[]) => emitted.push(args) };
+    const host = { getType: () => 'ws', switchToWs: () => ({ getClient: () => client }) } as unknown as ArgumentsHost;
+    expect(filter.catch(new PermissionDeniedError(), host)).toBeUndefined();
+    expect(emitted).toEqual([['exception', expect.objectContaining({ statusCode: 403, code: 'permission_denied' })]]);
+  });
+
+  it('ws without an emitting client, graphql and unknown contexts: the error is rethrown for that context to format', () => {
+    const { filter } = filterWith('api');
+    const error = new CredentialsMissingError();
+    const ws = { getType: () => 'ws', switchToWs: () => ({ getClient: () => ({}) }) } as unknown as ArgumentsHost;
+    expect(() => filter.catch(error, ws)).toThrow(error);
+    for (const type of ['graphql', 'other']) {
+      expect(() => filter.catch(error, { getType: () => type } as unknown as ArgumentsHost)).toThrow(error);
+    }
   });
 });

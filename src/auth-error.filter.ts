@@ -1,11 +1,13 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { throwError, type Observable } from 'rxjs';
 import { AuthConfig } from './auth.config.js';
 import { AuthError } from './auth.errors.js';
 
 /**
  * Turns every `AuthError` into the documented response in one place: the JSON body with
- * `code`, and `WWW-Authenticate` (RFC 6750 §3) on 401 and 400 answers.
+ * `code`, and `WWW-Authenticate` (RFC 6750 §3) on 401 and 400 answers. A microservice
+ * caller receives the same body as its error, a WebSocket client as an `exception` event.
  */
 @Catch(AuthError)
 export class AuthErrorFilter implements ExceptionFilter<AuthError> {
@@ -14,8 +16,20 @@ export class AuthErrorFilter implements ExceptionFilter<AuthError> {
     private readonly config: AuthConfig,
   ) {}
 
-  catch(error: AuthError, host: ArgumentsHost): void {
-    if (host.getType() !== 'http') throw error;
+  catch(error: AuthError, host: ArgumentsHost): void | Observable<never> {
+    const type = host.getType();
+    // Outside HTTP, answer the way Nest's own filters answer an RpcException / WsException with
+    // an object: the caller receives the same body (with `code`) instead of a generic error.
+    // A microservice client's observable errors with it.
+    if (type === 'rpc') return throwError(() => error.toJSON());
+    if (type === 'ws') {
+      const client = host.switchToWs().getClient<{ emit?: (event: string, body: unknown) => unknown } | undefined>();
+      if (typeof client?.emit !== 'function') throw error;
+      client.emit('exception', error.toJSON());
+      return;
+    }
+    // GraphQL and other external contexts: their own error formatting takes the thrown error.
+    if (type !== 'http') throw error;
     const adapter = this.adapterHost.httpAdapter;
     const response: unknown = host.switchToHttp().getResponse();
     const status = error.getStatus();

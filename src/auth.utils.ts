@@ -2,3 +2,9 @@
 export function isClass(value: unknown): boolean {
   return typeof value === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(value));
 }
+
+/** Where a decorator was applied, for messages: `Class` for a class, `Class.method` for a method. */
+export function declaredOn(target: object, key?: string | symbol): string {
+  if (key === undefined) return (target as Function).name;
+  return `${(target as { constructor: Function }).constructor.name}.${String(key)}`;
+}

@@ -3,6 +3,7 @@ import { AUTH_METADATA } from '../auth.constants.js';
 import type { AuthenticationBackendRef } from '../auth.options.js';
 import type { Guard } from '../guards/guard.interface.js';
 import { assertGuards } from '../guards/guard-check.js';
+import { declaredOn } from '../auth.utils.js';
 
 /** Options of {@link Auth}; each field replaces the farther level's on its own. */
 export interface AuthOptions {
@@ -28,9 +29,18 @@ export type AuthMetadata = { public: true } | ({ public?: false } & AuthOptions)
  * ```
  */
 export const Auth = (options: AuthOptions = {}): MethodDecorator & ClassDecorator => {
-  if (options.authentication !== undefined && (!Array.isArray(options.authentication) || options.authentication.length === 0)) {
-    throw new TypeError('@Auth({ authentication }) needs at least one backend; use @Public() for a route without authentication');
-  }
-  if (options.guards !== undefined) assertGuards(options.guards, '@Auth()');
-  return SetMetadata<string, AuthMetadata>(AUTH_METADATA, { public: false, ...options });
+  const metadata = SetMetadata<string, AuthMetadata>(AUTH_METADATA, { public: false, ...options });
+  // Checked where it is applied, so the message names the class and the handler.
+  return (target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    assertAuthOptions(options, `@Auth() on ${declaredOn(target, key)}`);
+    if (descriptor === undefined) metadata(target as Function);
+    else metadata(target, key!, descriptor);
+  };
 };
+
+function assertAuthOptions(options: AuthOptions, where: string): void {
+  if (options.authentication !== undefined && (!Array.isArray(options.authentication) || options.authentication.length === 0)) {
+    throw new TypeError(`${where} needs at least one backend in \`authentication\`; use @Public() for a route without authentication`);
+  }
+  if (options.guards !== undefined) assertGuards(options.guards, where);
+}

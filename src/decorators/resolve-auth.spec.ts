@@ -131,11 +131,19 @@ describe('resolveAuth: @Public() / @Auth() at class and method level', () => {
   });
 
   it.each(table)(
-    'class %s, method %s: @Permissions() at any level leaves the resolution as it is (→ %s)',
+    'class %s, method %s: @Permissions() at any level applies when not public, is refused when public (→ %s)',
     (onClass, onMethod, expected) => {
       for (const permissions of ['class', 'method', 'both'] as const) {
         const { controller, handler } = controllerWith(onClass, onMethod, permissions);
-        expect(resolve(controller, handler), `@Permissions on ${permissions}`).toBe(expected);
+        if (expected === 'public') {
+          // API.md "Module": @Permissions() on or under a @Public() (either level) refuses to start.
+          expect(() => resolve(controller, handler), `@Permissions on ${permissions}`).toThrow(TypeError);
+          expect(() => resolve(controller, handler), `@Permissions on ${permissions}`).toThrow(
+            /^TestController\.handler is public \(@Public\(\) on the (class|method)\) but has @Permissions\(/,
+          );
+        } else {
+          expect(resolve(controller, handler), `@Permissions on ${permissions}`).toBe(expected);
+        }
       }
     },
   );
@@ -211,37 +219,84 @@ describe('resolveAuth: @Public() / @Auth() at class and method level', () => {
   });
 });
 
-describe('resolveAuth: current behaviour where API.md promises a start-up error (issue 16)', () => {
-  it('@Permissions() on or under a @Public(): resolves public, the permissions are not applied and nothing refuses to start', () => {
-    // API.md "Module": "@Permissions() on or under a @Public() (either level)" fails at start-up.
-    for (const [onClass, onMethod, permissions] of [
-      ['Public', '-', 'class'],
-      ['Public', '-', 'method'],
-      ['-', 'Public', 'method'],
-      ['-', 'Public', 'class'],
-      ['Auth(g)', 'Public', 'both'],
-    ] as const) {
+describe('resolveAuth: conflicting decorators are refused (API.md "Module", issue 16)', () => {
+  it.each([
+    ['Public', '-', 'class', 'the class', "@Permissions('c:perm') on the class"],
+    ['Public', '-', 'method', 'the class', "@Permissions('m:perm') on the method"],
+    ['-', 'Public', 'method', 'the method', "@Permissions('m:perm') on the method"],
+    ['-', 'Public', 'class', 'the method', "@Permissions('c:perm') on the class"],
+    ['Auth(g)', 'Public', 'both', 'the method', "@Permissions('m:perm') on the method and @Permissions('c:perm') on the class"],
+  ] as const)(
+    'class %s, method %s, @Permissions on %s: a TypeError naming the class, the handler and both decorators',
+    (onClass, onMethod, permissions, publicAt, declared) => {
       const { controller, handler } = controllerWith(onClass, onMethod, permissions);
-      expect(resolve(controller, handler), `${onClass} / ${onMethod} / @Permissions on ${permissions}`).toBe('public');
-    }
+      expect(() => resolve(controller, handler)).toThrow(
+        new TypeError(
+          `TestController.handler is public (@Public() on ${publicAt}) but has ${declared}: a public handler runs no guard, ` +
+            'so the permissions would never be checked. Remove @Public() to require them, or remove @Permissions() if the handler ' +
+            'is meant to be open (a method @Auth() under a class @Public() makes that method non-public).',
+        ),
+      );
+    },
+  );
+
+  it('a class @Public() with a method @Auth({ guards }) and @Permissions() is no conflict: the method is not public', () => {
+    const { controller, handler } = controllerWith('Public', 'Auth(g)', 'method');
+    expect(resolve(controller, handler)).toBe('module/method');
   });
 
-  it('@Auth({ guards: [] }) is accepted and replaces the module guards with none', () => {
-    // API.md "Module": an empty guard list (`guards: []`, write `[AllowAny()]`) fails at start-up.
-    expect(() => Auth({ guards: [] })).not.toThrow();
+  it('one public sibling with @Permissions() refuses; the protected sibling next to it resolves as before', () => {
     @Controller()
-    class Empty {
-      @Auth({ guards: [] }) @Get() handler(): void {}
+    class Mixed {
+      @Permissions('x') @Public() @Get('open') open(): void {}
+      @Permissions('x') @Get('closed') closed(): void {}
     }
-    expect(resolveAuth(reflector, Empty.prototype.handler, Empty)).toEqual({ public: false, authentication: undefined, guards: [] });
+    expect(() => resolve(Mixed, Mixed.prototype.open)).toThrow(
+      /^Mixed\.open is public \(@Public\(\) on the method\) but has @Permissions\('x'\) on the method/,
+    );
+    expect(resolve(Mixed, Mixed.prototype.closed)).toBe('module/module');
+  });
+
+  it('@Auth({ guards: [] }) is refused where it is applied, naming the handler and the fix', () => {
+    // API.md "Module": an empty guard list (`guards: []`, write `[AllowAny()]`) fails at start-up.
+    const apply = (): void => {
+      @Controller()
+      class Empty {
+        @Auth({ guards: [] }) @Get() handler(): void {}
+      }
+      void Empty;
+    };
+    expect(apply).toThrow(TypeError);
+    expect(apply).toThrow(
+      '@Auth() on Empty.handler: `guards: []` would let anyone in, anonymous callers too; to allow every caller on purpose write `guards: [AllowAny()]`',
+    );
+    const applyOnClass = (): void => {
+      @Auth({ guards: [] })
+      @Controller()
+      class EmptyClass {}
+      void EmptyClass;
+    };
+    expect(applyOnClass).toThrow('@Auth() on EmptyClass: `guards: []` would let anyone in');
   });
 });
 
 describe('@Auth() and @Permissions() refuse what would silently widen access, at declaration', () => {
+  /** Applies the decorator to a method of a class named Declared, as a user's code does. */
+  const onMethod = (decorator: MethodDecorator) => (): void => {
+    class Declared {
+      handler(): void {}
+    }
+    decorator(Declared.prototype, 'handler', Object.getOwnPropertyDescriptor(Declared.prototype, 'handler')!);
+  };
   it.each([
-    ['@Auth({ authentication: [] })', () => Auth({ authentication: [] }), /at least one backend/],
-    ['@Auth({ guards: [IsAdmin] }) (factory not called)', () => Auth({ guards: [IsAdmin as never] }), /call the factory, IsAdmin\(\)/],
-    ['@Auth({ guards: {} })', () => Auth({ guards: {} as never }), /must be an array/],
+    ['@Auth({ authentication: [] })', onMethod(Auth({ authentication: [] })), /^@Auth\(\) on Declared\.handler needs at least one backend/],
+    [
+      '@Auth({ guards: [IsAdmin] }) (factory not called)',
+      onMethod(Auth({ guards: [IsAdmin as never] })),
+      /^@Auth\(\) on Declared\.handler: guards\[0\] .*call the factory, IsAdmin\(\)/,
+    ],
+    ['@Auth({ guards: {} })', onMethod(Auth({ guards: {} as never })), /^@Auth\(\) on Declared\.handler: `guards` must be an array/],
+    ['@Auth({ guards: [] })', onMethod(Auth({ guards: [] })), /write `guards: \[AllowAny\(\)\]`/],
     ['@Permissions()', () => Permissions(), /at least one permission/],
     ["@Permissions('')", () => Permissions(''), /at least one permission/],
     ["@Permissions('a', 1)", () => Permissions('a', 1 as never), /at least one permission/],

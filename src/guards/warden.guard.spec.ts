@@ -114,3 +114,82 @@ describe('WardenGuard resolution: method over class over global, backends and gu
     expect((await run(guard, new ClassPermissions(), 'both')).error).toBe('permission_denied');
   });
 });
+
+/** A context of another transport: no HTTP request for the guard to read a credential from. */
+function contextOf(type: string, controller: object, method: string): ExecutionContext {
+  const handler = (controller as Record<string, unknown>)[method] as () => unknown;
+  return {
+    getType: () => type,
+    getHandler: () => handler,
+    getClass: () => controller.constructor,
+    // A message payload, not a request: what switchToHttp().getRequest() gives in an RPC context.
+    switchToHttp: () => ({ getRequest: () => ({ authorization: 'Bearer anything' }) }),
+  } as unknown as ExecutionContext;
+}
+
+@Controller()
+class Handlers {
+  @Get() plain(): void {}
+  @Public() @Get() open(): void {}
+  @Auth({ guards: [AllowAny()] }) @Get() allowAny(): void {}
+}
+
+describe('WardenGuard outside HTTP: fail closed until the transport is supported (issue 16)', () => {
+  const guard = setup([backend('global', [])]);
+  const decide = (type: string, controller: object, method: string): Promise<string> =>
+    Promise.resolve()
+      .then(() => guard.canActivate(contextOf(type, controller, method)))
+      .then(
+        (allowed) => `allowed ${String(allowed)}`,
+        (error: { code?: string; getStatus?: () => number; message: string }) =>
+          `${error.getStatus?.() ?? 'no status'} ${error.code ?? error.message}`,
+      );
+
+  it.each(['rpc', 'ws', 'graphql', 'unknown-transport'])(
+    '%s: a handler without decorators is denied 401 credentials_missing',
+    async (type) => {
+      expect(await decide(type, new Handlers(), 'plain')).toBe('401 credentials_missing');
+      // Cached plan: the second call is answered the same way.
+      expect(await decide(type, new Handlers(), 'plain')).toBe('401 credentials_missing');
+    },
+  );
+
+  it.each(['rpc', 'ws', 'graphql'])('%s: even @Auth({ guards: [AllowAny()] }) is denied: no backend can run there', async (type) => {
+    expect(await decide(type, new Handlers(), 'allowAny')).toBe('401 credentials_missing');
+  });
+
+  it.each(['rpc', 'ws', 'graphql'])('%s: a @Public() handler or a handler under a class @Public() is allowed', async (type) => {
+    expect(await decide(type, new Handlers(), 'open')).toBe('allowed true');
+    expect(await decide(type, new ClassPublic(), 'open')).toBe('allowed true');
+  });
+
+  it.each(['rpc', 'ws', 'graphql'])('%s: a method @Auth() under a class @Public() is not public, so denied', async (type) => {
+    expect(await decide(type, new ClassPublic(), 'reopened')).toBe('401 credentials_missing');
+  });
+
+  it('the message names no handler and no credential (it goes to the caller)', async () => {
+    const error = await Promise.resolve()
+      .then(() => guard.canActivate(contextOf('rpc', new Handlers(), 'plain')))
+      .catch((caught: Error) => caught);
+    expect((error as Error).message).toBe('Authentication credentials cannot be read from a rpc request');
+  });
+
+  it('a @Permissions() under a @Public() refuses in any context (a TypeError naming the handler, never allowed)', async () => {
+    @Public()
+    @Controller()
+    class Conflict {
+      @Permissions('x') @Get() handler(): void {}
+    }
+    for (const type of ['rpc', 'http', 'rpc']) {
+      const outcome = await Promise.resolve()
+        .then(() => guard.canActivate(contextOf(type, new Conflict(), 'handler')))
+        .then(
+          (value) => `resolved ${String(value)}`,
+          (error: Error) => `${error.constructor.name}: ${error.message}`,
+        );
+      expect(outcome, type).toMatch(
+        /^TypeError: Conflict\.handler is public \(@Public\(\) on the class\) but has @Permissions\('x'\) on the method/,
+      );
+    }
+  });
+});

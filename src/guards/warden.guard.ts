@@ -1,4 +1,4 @@
-import { Injectable, Optional, type CanActivate, type ExecutionContext, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, Optional, type CanActivate, type ExecutionContext, type OnApplicationBootstrap } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { lastValueFrom, isObservable } from 'rxjs';
@@ -6,6 +6,7 @@ import { PERMISSIONS_METADATA } from '../auth.constants.js';
 import { AuthConfig } from '../auth.config.js';
 import { assertTokensAccepted } from '../auth.startup.js';
 import { andThen, isPending, refusal } from '../auth.policy.js';
+import { CredentialsMissingError } from '../auth.errors.js';
 import type { AuthenticationBackend, CookieAuthResult } from '../backends/authentication-backend.interface.js';
 import { attachContext } from '../context/attach-context.js';
 import { userPermissions } from '../context/user-loader.js';
@@ -41,6 +42,7 @@ type Controller = abstract new (...args: never[]) => unknown;
 @Injectable()
 export class WardenGuard implements CanActivate, OnApplicationBootstrap {
   private readonly plans = new WeakMap<Handler, Map<Controller, Plan | Promise<Plan>>>();
+  private readonly logger = new Logger('AuthModule');
 
   constructor(
     protected readonly reflector: Reflector,
@@ -58,28 +60,56 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
     const inUse = new Map<AuthenticationBackend, string>();
     this.config.backends.forEach((backend, index) => inUse.set(backend, `authentication[${index}]`));
     const plans: Promise<void>[] = [];
-    for (const wrapper of this.discovery.getControllers()) {
-      const controller = wrapper.metatype as Controller | null;
-      if (typeof controller !== 'function') continue;
-      const prototype = controller.prototype as Record<string, unknown>;
-      for (const name of this.scanner.getAllMethodNames(prototype)) {
-        const handler = prototype[name] as Handler;
-        if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
-        const where = `@Auth() on ${controller.name}.${name}`;
-        plans.push(
-          Promise.resolve(this.planFor(handler, controller)).then((plan) => {
-            for (const backend of plan.backends) if (!inUse.has(backend)) inUse.set(backend, where);
-          }),
-        );
-      }
+    const closed: string[] = [];
+    const handlers = [
+      ...this.handlersOf(this.discovery.getControllers(), httpOrRpc),
+      ...this.handlersOf(this.discovery.getProviders(), graphqlOrWs),
+    ];
+    for (const { handler, controller, name, transport } of handlers) {
+      const where = `@Auth() on ${controller.name}.${name}`;
+      plans.push(
+        Promise.resolve(this.planFor(handler, controller)).then((plan) => {
+          for (const backend of plan.backends) if (!inUse.has(backend)) inUse.set(backend, where);
+          if (transport !== 'http' && !plan.public) closed.push(`${controller.name}.${name} (${transport})`);
+        }),
+      );
     }
     await Promise.all(plans);
     assertTokensAccepted(this.config.signer, inUse);
+    if (closed.length > 0) {
+      this.logger.warn(
+        `${closed.length} handler(s) cannot receive a credential (only HTTP is supported so far) and deny every call ` +
+          `unless marked @Public(): ${closed.join(', ')}`,
+      );
+    }
+  }
+
+  /** The methods of these classes that `transportOf` recognises as handlers. */
+  private *handlersOf(
+    wrappers: readonly InstanceWrapper[],
+    transportOf: (handler: Handler) => Transport | undefined,
+  ): Generator<Discovered> {
+    for (const wrapper of wrappers) {
+      // A factory or value provider has no class of its own to read decorators from.
+      if (wrapper.isNotMetatype) continue;
+      const controller = wrapper.metatype as Controller | null;
+      if (typeof controller !== 'function') continue;
+      const prototype = controller.prototype as Record<string, unknown> | undefined;
+      if (prototype === undefined) continue;
+      for (const name of this.scanner!.getAllMethodNames(prototype)) {
+        const handler = prototype[name] as Handler;
+        const transport = transportOf(handler);
+        if (transport !== undefined) yield { handler, controller, name, transport };
+      }
+    }
   }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    // GraphQL, RPC and WebSocket contexts carry no HTTP request for this guard to read.
-    if (context.getType() !== 'http') return true;
+    // GraphQL, RPC and WebSocket contexts carry no HTTP request for this guard to read a
+    // credential from: fail closed, only a handler resolved public gets through.
+    if (context.getType() !== 'http') {
+      return andThen(this.planFor(context.getHandler() as Handler, context.getClass() as Controller), publicOnly, context.getType());
+    }
     const request = context.switchToHttp().getRequest<AuthRequest>();
     // First, so everything after it in this request (guards, handler, lazy Observables, filters) reads it.
     this.authContext?.enter(request);
@@ -226,3 +256,40 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
 }
 
 type Authenticated = { result: AuthResult; backend: string } | null;
+
+type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
+type Transport = 'http' | 'rpc' | 'graphql' | 'ws';
+interface Discovered {
+  handler: Handler;
+  controller: Controller;
+  name: string;
+  transport: Transport;
+}
+
+// The integrations' own metadata keys, read as strings so that no optional package is loaded
+// (@nestjs/microservices, @nestjs/graphql and @nestjs/websockets constants, Nest 11 and 12).
+const RPC_PATTERN = 'microservices:pattern';
+const GRAPHQL_RESOLVER_TYPE = 'graphql:resolver_type';
+const GRAPHQL_RESOLVE_PROPERTY = 'graphql:resolve_property';
+const WS_MESSAGE_MAPPING = 'websockets:message_mapping';
+
+/** A controller method: an HTTP route or a microservice message/event handler. */
+function httpOrRpc(handler: Handler): Transport | undefined {
+  if (Reflect.getMetadata(PATH_METADATA, handler) !== undefined) return 'http';
+  if (Reflect.getMetadata(RPC_PATTERN, handler) !== undefined) return 'rpc';
+  return undefined;
+}
+
+/** A provider method: a GraphQL query, mutation, subscription or field resolver, or a WebSocket message handler. */
+function graphqlOrWs(handler: Handler): Transport | undefined {
+  if (Reflect.getMetadata(GRAPHQL_RESOLVER_TYPE, handler) !== undefined) return 'graphql';
+  if (Reflect.getMetadata(GRAPHQL_RESOLVE_PROPERTY, handler) !== undefined) return 'graphql';
+  if (Reflect.getMetadata(WS_MESSAGE_MAPPING, handler) === true) return 'ws';
+  return undefined;
+}
+
+/** A handler in a context this module cannot read a credential from: only `@Public()` passes. */
+function publicOnly(plan: Plan, type: string): true {
+  if (plan.public) return true;
+  throw new CredentialsMissingError(`Authentication credentials cannot be read from a ${type} request`);
+}

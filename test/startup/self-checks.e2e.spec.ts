@@ -220,16 +220,20 @@ describe.each(ADAPTERS)('start-up self-checks on %s', (adapter) => {
 
 describe('@Auth({ guards }) with a factory passed uncalled', () => {
   it('refuses when the decorator is applied (the controller module loads), saying to call it', () => {
-    expect(() => Auth({ guards: [uncalled(IsStaff)] })).toThrow(
-      '@Auth(): guards[0] is the guard factory IsStaff, not a guard: call the factory, IsStaff()',
+    const applied = (decorator: ClassDecorator) => (): void => {
+      class UsersController {}
+      decorator(UsersController);
+    };
+    expect(applied(Auth({ guards: [uncalled(IsStaff)] }))).toThrow(
+      '@Auth() on UsersController: guards[0] is the guard factory IsStaff, not a guard: call the factory, IsStaff()',
     );
     class RolesGuard implements CanActivate {
       canActivate(): boolean {
         return true;
       }
     }
-    expect(() => Auth({ guards: [uncalled(RolesGuard)] })).toThrow(
-      '@Auth(): guards[0] is the class RolesGuard, not a guard: pass an instance, new RolesGuard()',
+    expect(applied(Auth({ guards: [uncalled(RolesGuard)] }))).toThrow(
+      '@Auth() on UsersController: guards[0] is the class RolesGuard, not a guard: pass an instance, new RolesGuard()',
     );
   });
 });
