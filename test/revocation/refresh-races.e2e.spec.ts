@@ -161,17 +161,20 @@ describe.each(cases)('refresh races on %s with the %s store', (adapter, storeNam
     expect(await store.isRevoked({ sub: '4242', iat: now() - 5 }, { fresh: true })).toBe(true);
   });
 
-  it.skipIf(storeName === 'cache')('storage per login is bounded: 200 refreshes in a loop leave one refresh record', async () => {
-    let pair = await login('looping');
-    const before = await entries();
-    for (let i = 0; i < 200; i++) {
-      const res = await refresh(pair.refresh_token);
-      expect(res.status).toBe(200);
-      pair = res.body;
-    }
-    expect((await entries()) - before).toBe(1);
-    expect((await refresh(pair.refresh_token)).status).toBe(200);
-  });
+  // cache-manager cannot list its entries: the bound is shown on the two other stores.
+  if (storeName !== 'cache') {
+    it('storage per login is bounded: 200 refreshes in a loop leave one refresh record', async () => {
+      let pair = await login('looping');
+      const before = await entries();
+      for (let i = 0; i < 200; i++) {
+        const res = await refresh(pair.refresh_token);
+        expect(res.status).toBe(200);
+        pair = res.body;
+      }
+      expect((await entries()) - before).toBe(1);
+      expect((await refresh(pair.refresh_token)).status).toBe(200);
+    });
+  }
 
   /** What the store holds: entries in memory, keys under the prefix in Redis. */
   async function entries(): Promise<number> {
