@@ -79,7 +79,7 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
     if (closed.length > 0) {
       this.logger.warn(
         `${closed.length} handler(s) cannot receive a credential (only HTTP is supported so far) and deny every call ` +
-          `unless marked @Public(): ${closed.join(', ')}`,
+          `unless marked @Public() (a microservice connected without { inheritAppConfig: true } is not guarded at all): ${closed.join(', ')}`,
       );
     }
   }

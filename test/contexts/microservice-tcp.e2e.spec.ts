@@ -149,7 +149,7 @@ describe.each(ADAPTERS)('microservice handlers over TCP in a hybrid %s app: fail
     const closed = warnings.filter((message) => message.includes('cannot receive a credential'));
     expect(closed).toHaveLength(1);
     expect(closed[0]).toBe(
-      '3 handler(s) cannot receive a credential (only HTTP is supported so far) and deny every call unless marked @Public(): ' +
+      '3 handler(s) cannot receive a credential (only HTTP is supported so far) and deny every call unless marked @Public() (a microservice connected without { inheritAppConfig: true } is not guarded at all): ' +
         'MathController.sum (rpc), MathController.admin (rpc), MathController.audit (rpc)',
     );
   });
