@@ -1,5 +1,4 @@
 import { Injectable, Logger, Optional, type CanActivate, type ExecutionContext, type OnApplicationBootstrap } from '@nestjs/common';
-import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { lastValueFrom, isObservable } from 'rxjs';
 import { PERMISSIONS_METADATA } from '../auth.constants.js';
@@ -18,6 +17,7 @@ import type { AuthResult, RequestContext } from '../context/request-context.inte
 import { anonymousContext, contextFrom } from '../context/request-context.js';
 import { resolveAuth } from '../decorators/resolve-auth.js';
 import type { Guard } from './guard.interface.js';
+import { discoverHandlers, type Controller, type Handler } from './handler-discovery.js';
 import { HasAllPermissions } from './permission.guards.js';
 
 /** What a handler needs, resolved once from its metadata and the module defaults. */
@@ -26,9 +26,6 @@ interface Plan {
   backends: readonly AuthenticationBackend[];
   guards: readonly Guard[];
 }
-
-type Handler = (...args: never[]) => unknown;
-type Controller = abstract new (...args: never[]) => unknown;
 
 /**
  * The global guard `AuthModule` installs: resolves each handler's plan once (method over
@@ -61,10 +58,7 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
     this.config.backends.forEach((backend, index) => inUse.set(backend, `authentication[${index}]`));
     const plans: Promise<void>[] = [];
     const closed: string[] = [];
-    const handlers = [
-      ...this.handlersOf(this.discovery.getControllers(), httpOrRpc),
-      ...this.handlersOf(this.discovery.getProviders(), graphqlOrWs),
-    ];
+    const handlers = discoverHandlers(this.discovery, this.scanner);
     for (const { handler, controller, name, transport } of handlers) {
       const where = `@Auth() on ${controller.name}.${name}`;
       plans.push(
@@ -81,26 +75,6 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
         `${closed.length} handler(s) cannot receive a credential (only HTTP is supported so far) and deny every call ` +
           `unless marked @Public() (a microservice connected without { inheritAppConfig: true } is not guarded at all): ${closed.join(', ')}`,
       );
-    }
-  }
-
-  /** The methods of these classes that `transportOf` recognises as handlers. */
-  private *handlersOf(
-    wrappers: readonly InstanceWrapper[],
-    transportOf: (handler: Handler) => Transport | undefined,
-  ): Generator<Discovered> {
-    for (const wrapper of wrappers) {
-      // A factory or value provider has no class of its own to read decorators from.
-      if (wrapper.isNotMetatype) continue;
-      const controller = wrapper.metatype as Controller | null;
-      if (typeof controller !== 'function') continue;
-      const prototype = controller.prototype as Record<string, unknown> | undefined;
-      if (prototype === undefined) continue;
-      for (const name of this.scanner!.getAllMethodNames(prototype)) {
-        const handler = prototype[name] as Handler;
-        const transport = transportOf(handler);
-        if (transport !== undefined) yield { handler, controller, name, transport };
-      }
     }
   }
 
@@ -256,37 +230,6 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
 }
 
 type Authenticated = { result: AuthResult; backend: string } | null;
-
-type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
-type Transport = 'http' | 'rpc' | 'graphql' | 'ws';
-interface Discovered {
-  handler: Handler;
-  controller: Controller;
-  name: string;
-  transport: Transport;
-}
-
-// The integrations' own metadata keys, read as strings so that no optional package is loaded
-// (@nestjs/microservices, @nestjs/graphql and @nestjs/websockets constants, Nest 11 and 12).
-const RPC_PATTERN = 'microservices:pattern';
-const GRAPHQL_RESOLVER_TYPE = 'graphql:resolver_type';
-const GRAPHQL_RESOLVE_PROPERTY = 'graphql:resolve_property';
-const WS_MESSAGE_MAPPING = 'websockets:message_mapping';
-
-/** A controller method: an HTTP route or a microservice message/event handler. */
-function httpOrRpc(handler: Handler): Transport | undefined {
-  if (Reflect.getMetadata(PATH_METADATA, handler) !== undefined) return 'http';
-  if (Reflect.getMetadata(RPC_PATTERN, handler) !== undefined) return 'rpc';
-  return undefined;
-}
-
-/** A provider method: a GraphQL query, mutation, subscription or field resolver, or a WebSocket message handler. */
-function graphqlOrWs(handler: Handler): Transport | undefined {
-  if (Reflect.getMetadata(GRAPHQL_RESOLVER_TYPE, handler) !== undefined) return 'graphql';
-  if (Reflect.getMetadata(GRAPHQL_RESOLVE_PROPERTY, handler) !== undefined) return 'graphql';
-  if (Reflect.getMetadata(WS_MESSAGE_MAPPING, handler) === true) return 'ws';
-  return undefined;
-}
 
 /** A handler in a context this module cannot read a credential from: only `@Public()` passes. */
 function publicOnly(plan: Plan, type: string): true {
