@@ -1,51 +1,29 @@
 /// <reference lib="dom" />
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, type TestBrowser } from '../utils/browser.js';
 import { AppModule } from '../../sample/src/app.module.js';
 import { configureSample } from '../../sample/src/setup.js';
 import { startApp, type TestApp } from '../utils/app.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
 describe('the sample login page in a real browser (headless Chromium)', () => {
   let t: TestApp;
-  let browser: BrowserContext;
+  let browser: TestBrowser | undefined;
   let page: Page;
-  let profile: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install it (Debian/Ubuntu: apt-get install chromium) or set CHROMIUM_PATH`);
-    }
     t = await startApp('express', { imports: [AppModule] }, async (app) => {
       await configureSample(app);
     });
-    profile = mkdtempSync(join(tmpdir(), 'warden-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = await browser.newPage();
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
     await page.goto(`${t.url}/`);
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
     await t?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   async function click(id: string): Promise<{ status: number; text: string }> {

@@ -1,48 +1,34 @@
 /// <reference lib="dom" />
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, type TestBrowser } from '../utils/browser.js';
 import { AppModule } from '../../sample/src/app.module.js';
 import { setupDocs } from '../../sample/src/docs.js';
 import { configureSample } from '../../sample/src/setup.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
 describe("the sample's Swagger UI in a real browser: Authorize with the password flow, then call a protected route", () => {
   let app: INestApplication;
   let url: string;
-  let browser: BrowserContext;
+  let browser: TestBrowser | undefined;
   let page: Page;
-  let profile: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install it (Debian/Ubuntu: apt-get install chromium) or set CHROMIUM_PATH`);
-    }
     // The sample's main.ts, in its order: create, configure, document, listen (no init() before).
     app = await NestFactory.create(AppModule, new ExpressAdapter(), { logger: false, abortOnError: false });
     await configureSample(app);
     setupDocs(app);
     await app.listen(0, '127.0.0.1');
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
-    profile = mkdtempSync(join(tmpdir(), 'warden-swagger-ui-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-    });
-    page = await browser.newPage();
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
     await app?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   /** Runs GET /me from its operation block, as a user clicks it; answers what the browser sent and got. */
