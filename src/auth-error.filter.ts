@@ -1,8 +1,11 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { throwError, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { AuthConfig } from './auth.config.js';
 import { AuthError } from './auth.errors.js';
+import { graphqlReply } from './contexts/graphql.context.js';
+import { rpcReply } from './contexts/rpc.context.js';
+import { wsReply } from './contexts/ws.context.js';
 
 /**
  * Turns every `AuthError` into the documented response in one place: the JSON body with
@@ -17,18 +20,11 @@ export class AuthErrorFilter implements ExceptionFilter<AuthError> {
   ) {}
 
   catch(error: AuthError, host: ArgumentsHost): void | Observable<never> {
-    const type = host.getType();
-    // Outside HTTP, answer the way Nest's own filters answer an RpcException / WsException with
-    // an object: the caller receives the same body (with `code`) instead of a generic error.
-    // A microservice client's observable errors with it.
-    if (type === 'rpc') return throwError(() => error.toJSON());
-    if (type === 'ws') {
-      const client = host.switchToWs().getClient<{ emit?: (event: string, body: unknown) => unknown } | undefined>();
-      if (typeof client?.emit !== 'function') throw error;
-      client.emit('exception', error.toJSON());
-      return;
-    }
-    // GraphQL and other external contexts: their own error formatting takes the thrown error.
+    const type = host.getType<string>();
+    // Outside HTTP, each context answers the way its callers read errors (see src/contexts/).
+    if (type === 'rpc') return rpcReply(error);
+    if (type === 'ws') return wsReply(error, host);
+    if (type === 'graphql') return graphqlReply(error);
     if (type !== 'http') throw error;
     const adapter = this.adapterHost.httpAdapter;
     const response: unknown = host.switchToHttp().getResponse();

@@ -164,6 +164,6 @@ function validateOptions(options: AuthModuleOptions): void {
     );
   }
   if (options.contextStorage !== undefined && typeof options.contextStorage !== 'boolean') {
-    throw new TypeError('AuthModule: `contextStorage` must be true, false, or left out (on by default)');
+    throw new TypeError('AuthModule: `contextStorage` must be true, false, or left out (on when a class of the app injects AuthContextService)');
   }
 }

@@ -6,6 +6,7 @@ import { ConfigurableAuthModule, AUTH_MODULE_OPTIONS } from './auth.module-defin
 import type { AuthModuleOptions } from './auth.options.js';
 import { AUTH_REGISTRATION_CHECK, startupChecks } from './auth.startup.js';
 import { AuthContextService } from './context/auth-context.service.js';
+import { ContextStorage } from './context/context-storage.js';
 import { WardenGuard } from './guards/warden.guard.js';
 import { InMemoryRevocation } from './revocation/in-memory-revocation.store.js';
 import { RevocationStore } from './revocation/revocation.store.js';
@@ -33,6 +34,7 @@ import { TokenService } from './tokens/token.service.js';
       useFactory: (options: AuthModuleOptions): RevocationStore => options.revocation ?? new InMemoryRevocation(),
     },
     TokenService,
+    ContextStorage,
     AuthContextService,
     { provide: APP_GUARD, useClass: WardenGuard },
     { provide: APP_FILTER, useClass: AuthErrorFilter },

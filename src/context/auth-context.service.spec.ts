@@ -4,6 +4,7 @@ import type { HttpAdapterHost } from '@nestjs/core';
 import { describe, expect, it } from 'vitest';
 import type { AuthModuleOptions } from '../auth.options.js';
 import { AuthContextService } from './auth-context.service.js';
+import { ContextStorage } from './context-storage.js';
 import type { AuthRequest } from './auth-request.interface.js';
 import { anonymousContext } from './request-context.js';
 
@@ -34,10 +35,11 @@ describe('AuthContextService', () => {
   });
 
   it('enter() holds for the rest of the async flow it is called in, and not for a sibling flow', async () => {
-    const service = new AuthContextService();
+    const storage = new ContextStorage();
+    const service = new AuthContextService(storage);
     const flow = async (userId: string): Promise<(string | null)[]> => {
       await sleep(1);
-      service.enter(requestOf(userId));
+      storage.enter(requestOf(userId));
       const first = service.userId;
       await sleep(2);
       return [first, service.userId];
@@ -57,10 +59,11 @@ describe('AuthContextService', () => {
 
   it("clears the previous request at each server 'request' event, first, and stops at shutdown", async () => {
     const server = new EventEmitter();
-    const service = new AuthContextService({} as AuthModuleOptions, hostOf(server));
+    const storage = new ContextStorage({} as AuthModuleOptions, hostOf(server));
+    const service = new AuthContextService(storage);
     const adapterListener = (): void => undefined;
     server.on('request', adapterListener);
-    service.onApplicationBootstrap();
+    storage.onApplicationBootstrap();
     expect(server.listeners('request')).toHaveLength(2);
     expect(server.listeners('request')[1]).toBe(adapterListener);
     const seen = await service.run(requestOf('alice'), async () => {
@@ -69,25 +72,50 @@ describe('AuthContextService', () => {
       return service.userId;
     });
     expect(seen).toBeNull();
-    service.onApplicationShutdown();
+    storage.onApplicationShutdown();
     expect(server.listeners('request')).toEqual([adapterListener]);
   });
 
   it('boots without an HTTP server (an application context, a microservice)', () => {
-    expect(() => new AuthContextService({} as AuthModuleOptions, hostOf(undefined)).onApplicationBootstrap()).not.toThrow();
-    expect(() => new AuthContextService().onApplicationBootstrap()).not.toThrow();
+    expect(() => new ContextStorage({} as AuthModuleOptions, hostOf(undefined)).onApplicationBootstrap()).not.toThrow();
+    expect(() => new ContextStorage().onApplicationBootstrap()).not.toThrow();
   });
 
   it('contextStorage: false: enter() does not throw, every read throws a TypeError naming the option, no listener', async () => {
     const server = new EventEmitter();
-    const service = new AuthContextService({ contextStorage: false } as AuthModuleOptions, hostOf(server));
-    service.onApplicationBootstrap();
+    const storage = new ContextStorage({ contextStorage: false } as AuthModuleOptions, hostOf(server));
+    const service = new AuthContextService(storage);
+    storage.decide(['AuditService']);
+    storage.onApplicationBootstrap();
     expect(server.listenerCount('request')).toBe(0);
-    service.enter(requestOf('alice'));
+    storage.enter(requestOf('alice'));
     for (const read of [() => service.request, () => service.context, () => service.userId, () => service.run(requestOf('a'), () => 1)]) {
       expect(read).toThrow(TypeError);
       expect(read).toThrow('AuthModule is configured with `contextStorage: false`');
     }
     await expect(service.getUser()).rejects.toThrow(TypeError);
+  });
+
+  it('contextStorage left out: on when some class injects the service, else off with a TypeError naming contextStorage: true', () => {
+    const server = new EventEmitter();
+    const unused = new ContextStorage({} as AuthModuleOptions, hostOf(server));
+    unused.decide([]);
+    unused.onApplicationBootstrap();
+    expect(unused.enabled).toBe(false);
+    expect(server.listenerCount('request')).toBe(0);
+    unused.enter(requestOf('alice'));
+    expect(() => new AuthContextService(unused).userId).toThrow(/no class of the app injected AuthContextService.*`contextStorage: true`/);
+
+    const read = new ContextStorage({} as AuthModuleOptions, hostOf(server));
+    read.decide(['AuditService']);
+    expect(read.enabled).toBe(true);
+    const service = new AuthContextService(read);
+    expect(service.run(requestOf('alice'), () => service.userId)).toBe('alice');
+  });
+
+  it('contextStorage: true stays on with no reader found', () => {
+    const storage = new ContextStorage({ contextStorage: true } as AuthModuleOptions);
+    storage.decide([]);
+    expect(storage.enabled).toBe(true);
   });
 });

@@ -1,8 +1,8 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { AuthRequest } from '../context/auth-request.interface.js';
+import { requestOf } from '../contexts/request-of.js';
 
 const contextParam = createParamDecorator(
-  (_data: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<AuthRequest>().context ?? null,
+  (_data: unknown, context: ExecutionContext) => requestOf(context)?.context ?? null,
 );
 
 /**

@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext, type PipeTransform } from '@nestjs/common';
-import type { AuthRequest } from '../context/auth-request.interface.js';
+import { requestOf } from '../contexts/request-of.js';
 
 /** Awaits the lazily loaded user, so the handler receives the user itself. */
 class AwaitUserPipe implements PipeTransform {
@@ -9,8 +9,8 @@ class AwaitUserPipe implements PipeTransform {
 }
 
 const userParam = createParamDecorator((_data: unknown, context: ExecutionContext) => {
-  const request = context.switchToHttp().getRequest<AuthRequest>();
-  return request.context?.authBackend == null ? null : request.user;
+  const request = requestOf(context);
+  return request?.context?.authBackend == null ? null : request.user;
 });
 
 /**

@@ -27,7 +27,7 @@ const user = (overrides: Partial<RequestContext> = {}): RequestContext => ({
 });
 
 const contextOf = (context: RequestContext | undefined): ExecutionContext =>
-  ({ switchToHttp: () => ({ getRequest: () => ({ context }) }) }) as unknown as ExecutionContext;
+  ({ getType: () => 'http', switchToHttp: () => ({ getRequest: () => ({ context }) }) }) as unknown as ExecutionContext;
 
 function outcome(guard: Guard, context: RequestContext | undefined): string {
   try {

@@ -2,7 +2,7 @@ import type { ExecutionContext } from '@nestjs/common';
 import { FreshTokenRequiredError } from '../auth.errors.js';
 import { isAnonymous, refusal } from '../auth.policy.js';
 import type { RequestContext } from '../context/request-context.interface.js';
-import type { AuthRequest } from '../context/auth-request.interface.js';
+import { requestOf } from '../contexts/request-of.js';
 import type { Guard } from './guard.interface.js';
 
 /**
@@ -12,7 +12,7 @@ import type { Guard } from './guard.interface.js';
  */
 export abstract class PermissionGuard implements Guard {
   canActivate(executionContext: ExecutionContext): boolean {
-    const context = executionContext.switchToHttp().getRequest<AuthRequest>().context;
+    const context = requestOf(executionContext)?.context;
     if (isAnonymous(context)) throw refusal(context);
     if (!this.check(context)) throw this.denied(context);
     return true;

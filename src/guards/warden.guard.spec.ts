@@ -124,6 +124,8 @@ function contextOf(type: string, controller: object, method: string): ExecutionC
     getClass: () => controller.constructor,
     // A message payload, not a request: what switchToHttp().getRequest() gives in an RPC context.
     switchToHttp: () => ({ getRequest: () => ({ authorization: 'Bearer anything' }) }),
+    // Arguments no reader recognises (a bare payload): no credential can be read from them.
+    getArgs: () => [{ authorization: 'Bearer anything' }],
   } as unknown as ExecutionContext;
 }
 

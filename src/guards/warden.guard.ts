@@ -8,8 +8,9 @@ import { andThen, isPending, refusal } from '../auth.policy.js';
 import { CredentialsMissingError } from '../auth.errors.js';
 import type { AuthenticationBackend, CookieAuthResult } from '../backends/authentication-backend.interface.js';
 import { attachContext } from '../context/attach-context.js';
+import { requestOf } from '../contexts/request-of.js';
 import { userPermissions } from '../context/user-loader.js';
-import { AuthContextService } from '../context/auth-context.service.js';
+import { ContextStorage } from '../context/context-storage.js';
 import { attachCredentialSettings } from '../credentials/credential-settings.js';
 import { checkCsrf } from '../credentials/csrf-check.js';
 import type { AuthRequest } from '../context/auth-request.interface.js';
@@ -48,7 +49,7 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
     @Optional() private readonly discovery?: DiscoveryService,
     @Optional() private readonly scanner?: MetadataScanner,
     // Optional: a guard built by hand (`new WardenGuard(reflector, config)`) works; AuthContextService then reads nothing.
-    @Optional() private readonly authContext?: AuthContextService,
+    @Optional() private readonly contextStorage?: ContextStorage,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -79,15 +80,12 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
   }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    // GraphQL, RPC and WebSocket contexts carry no HTTP request for this guard to read a
-    // credential from: fail closed, only a handler resolved public gets through.
-    if (context.getType() !== 'http') {
-      return andThen(this.planFor(context.getHandler() as Handler, context.getClass() as Controller), publicOnly, context.getType());
-    }
-    const request = context.switchToHttp().getRequest<AuthRequest>();
-    // First, so everything after it in this request (guards, handler, lazy Observables, filters) reads it.
-    this.authContext?.enter(request);
+    const request = requestOf(context);
     const plan = this.planFor(context.getHandler() as Handler, context.getClass() as Controller);
+    // A context this module cannot read a credential from: fail closed, only a handler resolved public gets through.
+    if (request === undefined) return andThen(plan, publicOnly, context.getType());
+    // First, so everything after it in this call (guards, handler, lazy Observables, filters) reads it.
+    this.contextStorage?.enter(request);
     return andThen(plan, this.runPlan, context, request);
   }
 
