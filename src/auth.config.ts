@@ -164,6 +164,8 @@ function validateOptions(options: AuthModuleOptions): void {
     );
   }
   if (options.contextStorage !== undefined && typeof options.contextStorage !== 'boolean') {
-    throw new TypeError('AuthModule: `contextStorage` must be true, false, or left out (on when a class of the app injects AuthContextService)');
+    throw new TypeError(
+      'AuthModule: `contextStorage` must be true, false, or left out (on when a class of the app injects AuthContextService)',
+    );
   }
 }
