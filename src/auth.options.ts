@@ -130,16 +130,17 @@ export interface AuthModuleOptions {
    */
   realm?: string;
   /**
-   * Whether `AuthContextService` can read the current request. On by default, for every app:
-   * the global guard enters the request's `AsyncLocalStorage` scope on each HTTP request, and it
-   * holds to the end of the request (Promises, lazy and delayed Observables, `@Sse()`,
-   * `StreamableFile`, exception filters). Nothing is detected or scanned.
+   * Whether `AuthContextService` can read the current request: the global guard enters each
+   * request's `AsyncLocalStorage` scope, which holds to the end of the request (Promises, lazy
+   * and delayed Observables, `@Sse()`, `StreamableFile`, exception filters).
    *
-   * `false` spares an app that never reads `AuthContextService` the scope's cost: on Node 20 an
-   * active `AsyncLocalStorage` runs a hook on every promise (measured on the bench rows: about
-   * 10% more server CPU per JWT request on Fastify, 3-5% on Express). The service's getters
-   * and `run()` then throw a `TypeError` that names this option, rather than read `null`.
-   * @default true
+   * Left out, the scope is on when some class of the app injects `AuthContextService` (read at
+   * start-up from the dependencies Nest resolved) and off otherwise: on Node 20 an active
+   * `AsyncLocalStorage` runs a hook on every promise of the process (measured on the bench
+   * rows: about 15% of a JWT request's server CPU on Fastify, 3-5% on Express). `true` turns it
+   * on for a service reached only through `moduleRef.get()`; `false` turns it off. While off,
+   * the service's getters and `run()` throw a `TypeError` that says why.
+   * @default on when a class injects `AuthContextService`
    */
   contextStorage?: boolean;
 }
