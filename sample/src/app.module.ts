@@ -9,6 +9,7 @@ import { SessionController } from './session/session.controller.js';
 import { WebController } from './web/web.controller.js';
 import { InternalController } from './internal/internal.controller.js';
 import { AuthController } from './auth/auth.controller.js';
+import { AuditService } from './demo/audit.service.js';
 import { DemoController } from './demo/demo.controller.js';
 import { UsersModule } from './users/users.module.js';
 import { UsersService } from './users/users.service.js';
@@ -43,6 +44,7 @@ export const JWT_SECRET = process.env.JWT_SECRET ?? randomBytes(48).toString('ba
   ],
   controllers: [AuthController, DemoController, SessionController, BasicController, WebController, InternalController],
   providers: [
+    AuditService,
     BasicAuthentication,
     // Request bodies declared as classes (LoginDto…) are validated: a 400 naming the field.
     { provide: APP_PIPE, useValue: new ValidationPipe({ whitelist: true }) },

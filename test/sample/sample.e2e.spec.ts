@@ -38,6 +38,16 @@ describe.each(ADAPTERS)('the sample app answers as the README shows (%s)', (adap
     expect((await t.http.get('/me')).body.code).toBe('credentials_missing');
   });
 
+  it('GET /audit: a service reads the caller through AuthContextService', async () => {
+    const bob = await login('bob', 'bob-password');
+    expect((await t.http.get('/audit').set('authorization', `Bearer ${bob}`)).body).toEqual({
+      action: 'viewed the audit route',
+      by: '2',
+      backend: 'jwt',
+    });
+    expect((await t.http.get('/audit')).status).toBe(401);
+  });
+
   it('GET /reports needs reports:read; GET /admin needs a superuser', async () => {
     const bob = await login('bob', 'bob-password');
     const carol = await login('carol', 'carol-password');

@@ -1,8 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
+import { AuditService } from './audit.service.js';
 import { Auth, AuthContext, CurrentUser, IsAdmin, Permissions, Public, type RequestContext } from 'nestjs-warden';
 
 @Controller()
 export class DemoController {
+  constructor(private readonly audit: AuditService) {}
+
   /** Public: no credential needed. */
   @Public()
   @Get('hello')
@@ -28,5 +31,11 @@ export class DemoController {
   @Get('admin')
   admin(): { message: string } {
     return { message: 'Welcome, admin' };
+  }
+
+  /** A service reads the caller through AuthContextService (injecting it turns its scope on). */
+  @Get('audit')
+  record(): ReturnType<AuditService['record']> {
+    return this.audit.record('viewed the audit route');
   }
 }
