@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import { AuthUnavailableError } from '../auth.errors.js';
 
 /** Options of `RedisRevocation`. */
 export interface RedisRevocationOptions {
@@ -102,33 +101,4 @@ export function resolveSettings(options: RedisRevocationOptions): RedisRevocatio
 function whole(value: number, name: string): number {
   if (!Number.isInteger(value) || value <= 0) throw new TypeError(`RedisRevocation: \`${name}\` must be a whole number > 0`);
   return value;
-}
-
-/** Why a command failed: no answer within its time. */
-export class CommandTimeout extends Error {
-  constructor(ms: number) {
-    super(`No answer from Redis within ${ms} ms`);
-  }
-}
-
-/**
- * `operation`, or `AuthUnavailableError` (503) when it fails or takes longer than `timeoutMs`.
- * The operation keeps a handler after the timeout (Promise.race subscribes to it), so a late
- * rejection is never unhandled.
- */
-export function bounded<T>(operation: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new AuthUnavailableError('The revocation store did not answer in time', { cause: new CommandTimeout(timeoutMs) })),
-      timeoutMs,
-    );
-  });
-  return Promise.race([operation, timeout])
-    .catch((error: unknown) => {
-      throw error instanceof AuthUnavailableError
-        ? error
-        : new AuthUnavailableError('The revocation store is unavailable', { cause: error });
-    })
-    .finally(() => clearTimeout(timer));
 }

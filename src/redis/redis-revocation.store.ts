@@ -2,10 +2,12 @@ import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common'
 import { Redis, type RedisOptions } from 'ioredis';
 import { AuthUnavailableError } from '../auth.errors.js';
 import type { RevocationKind } from '../revocation/revocation-set.js';
+import { ReplicaEngine } from '../revocation/replica-engine.js';
+import { bounded } from '../revocation/replica-engine.source.js';
 import { RevocationStore, type RevocationQuery } from '../revocation/revocation.store.js';
 import { cutoffRefuses, decodeCutoff, encodeCutoff, userCutoff, type UserCutoff } from '../revocation/user-cutoff.js';
-import { RedisReplica } from './redis-replica.js';
-import { bounded, resolveSettings, type RedisRevocationOptions, type RedisRevocationSettings } from './redis-revocation.options.js';
+import { RedisLogSource } from './redis-replica.js';
+import { resolveSettings, type RedisRevocationOptions, type RedisRevocationSettings } from './redis-revocation.options.js';
 import { KIND_CODES, RedisKeys, withScripts, type WardenRedis } from './redis-scripts.js';
 
 /**
@@ -34,7 +36,7 @@ export class RedisRevocation extends RevocationStore implements OnModuleInit, On
   private readonly keys: RedisKeys;
   private readonly redis: WardenRedis;
   private readonly owned: boolean;
-  private readonly replica: RedisReplica;
+  private readonly replica: ReplicaEngine<string>;
   /** The start-up check of `maxmemory-policy`: pending, passed, or why the store refuses to run. */
   private policy: 'pending' | 'ok' | Error = 'pending';
   private readonly policyChecked: Promise<void>;
@@ -64,7 +66,7 @@ export class RedisRevocation extends RevocationStore implements OnModuleInit, On
     // Failures surface through the commands (fail closed); the events would only be noise.
     if (this.owned) client.on('error', noop);
     tail.on('error', noop);
-    this.replica = new RedisReplica(withScripts(tail), this.keys, this.settings);
+    this.replica = new ReplicaEngine(new RedisLogSource(withScripts(tail), this.keys, this.settings), this.settings);
     this.policyChecked = this.checkPolicy();
   }
 
