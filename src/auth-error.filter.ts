@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { Observable } from 'rxjs';
 import { AuthConfig } from './auth.config.js';
 import { AuthError } from './auth.errors.js';
+import { observeRefusal } from './events/request-observer.js';
 import { graphqlReply } from './contexts/graphql.context.js';
 import { rpcReply } from './contexts/rpc.context.js';
 import { wsReply } from './contexts/ws.context.js';
@@ -20,6 +21,7 @@ export class AuthErrorFilter implements ExceptionFilter<AuthError> {
   ) {}
 
   catch(error: AuthError, host: ArgumentsHost): void | Observable<never> {
+    observeRefusal(this.config.events, error, host);
     const type = host.getType<string>();
     // Outside HTTP, each context answers the way its callers read errors (see src/contexts/).
     if (type === 'rpc') return rpcReply(error);

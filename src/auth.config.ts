@@ -12,6 +12,8 @@ import { RevocationStore } from './revocation/revocation.store.js';
 import { CredentialSettings } from './credentials/credential-settings.js';
 import { assertGuards } from './guards/guard-check.js';
 import { TokenSigner } from './jwt/token-signer.js';
+import { AuthEvents } from './events/auth-events.js';
+import { attachStore, traceLoader } from './events/traced-work.js';
 
 /** How long a `userLoader` call may take by default (`userLoaderTimeoutMs`). */
 const DEFAULT_USER_LOADER_TIMEOUT_MS = 2000;
@@ -32,6 +34,8 @@ export class AuthConfig implements OnModuleInit {
   readonly options: AuthModuleOptions;
   /** `permissionsFrom`: whether a JWT-authenticated request's permissions are the loaded user's. */
   readonly permissionsFromUser: boolean;
+  /** The app's auth events (injectable as `AuthEvents`): stores, the guard, the filter and `TokenService` report here. */
+  readonly events = new AuthEvents();
   private backendList: AuthenticationBackend[] = [];
   private loader: LoadUser | undefined;
   /** This app's bound backend for each reference it was given (an instance, or a class). */
@@ -49,13 +53,14 @@ export class AuthConfig implements OnModuleInit {
     this.realm = options.realm ?? DEFAULT_REALM;
     this.permissionsFromUser = options.permissionsFrom === 'user';
     this.revocation = revocation;
+    attachStore(revocation, this.events);
     this.signer = options.tokens === undefined ? undefined : new TokenSigner(options.tokens);
     this.credentials = new CredentialSettings(options.tokens);
   }
 
   async onModuleInit(): Promise<void> {
     const userLoader = this.options.userLoader;
-    if (userLoader !== undefined) this.loader = await this.resolveLoader(userLoader);
+    if (userLoader !== undefined) this.loader = traceLoader(this.events, await this.resolveLoader(userLoader));
     this.backendList = await Promise.all(this.options.authentication.map((ref) => this.backend(ref)));
   }
 

@@ -7,6 +7,8 @@ import type { AuthModuleOptions } from './auth.options.js';
 import { AUTH_REGISTRATION_CHECK, startupChecks } from './auth.startup.js';
 import { AuthContextService } from './context/auth-context.service.js';
 import { ContextStorage } from './context/context-storage.js';
+import { AuthEvents } from './events/auth-events.js';
+import { EventEmitterBridge } from './events/event-emitter.bridge.js';
 import { WardenGuard } from './guards/warden.guard.js';
 import { InMemoryRevocation } from './revocation/in-memory-revocation.store.js';
 import { RevocationStore } from './revocation/revocation.store.js';
@@ -36,10 +38,12 @@ import { TokenService } from './tokens/token.service.js';
     TokenService,
     ContextStorage,
     AuthContextService,
+    { provide: AuthEvents, inject: [AuthConfig], useFactory: (config: AuthConfig): AuthEvents => config.events },
+    EventEmitterBridge,
     { provide: APP_GUARD, useClass: WardenGuard },
     { provide: APP_FILTER, useClass: AuthErrorFilter },
     { provide: AUTH_REGISTRATION_CHECK, inject: [AUTH_MODULE_OPTIONS, ModulesContainer], useFactory: startupChecks },
   ],
-  exports: [TokenService, AuthContextService, RevocationStore, AuthConfig],
+  exports: [TokenService, AuthContextService, RevocationStore, AuthConfig, AuthEvents],
 })
 export class AuthModule extends ConfigurableAuthModule {}

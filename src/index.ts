@@ -89,3 +89,6 @@ export type { TokenPair, AccessTokenOptions, LoginOptions, RevokeOptions, Revoke
 
 export { applySwaggerAuth, type OpenApiDocumentLike } from './swagger/apply-swagger-auth.js';
 export type { SwaggerAuthOptions, SwaggerOAuth2PasswordOptions } from './swagger/swagger-auth.options.js';
+
+export { AuthEvents } from './events/auth-events.js';
+export type * from './events/auth-event.interface.js';

@@ -18,6 +18,7 @@ import type { AuthResult, RequestContext } from '../context/request-context.inte
 import { anonymousContext, contextFrom } from '../context/request-context.js';
 import { resolveAuth } from '../decorators/resolve-auth.js';
 import type { Guard } from './guard.interface.js';
+import { noteBackend, observeGuard } from '../events/request-observer.js';
 import { discoverHandlers, type Controller, type Handler } from './handler-discovery.js';
 import { HasAllPermissions } from './permission.guards.js';
 
@@ -86,6 +87,7 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
     if (request === undefined) return andThen(plan, publicOnly, context.getType());
     // First, so everything after it in this call (guards, handler, lazy Observables, filters) reads it.
     this.contextStorage?.enter(request);
+    if (this.config.events?.active === true) return observeGuard(this.config.events, context, request, plan, this.runPlan);
     return andThen(plan, this.runPlan, context, request);
   }
 
@@ -138,6 +140,7 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
   ): Authenticated | Promise<Authenticated> {
     for (let i = index; i < backends.length; i++) {
       const backend = backends[i]!;
+      noteBackend(request, backend.name);
       const result = backend.authenticate(request);
       if (isPending(result)) return andThen(result, this.nextBackend, request, backends, i);
       if (result !== null) return { result, backend: backend.name };

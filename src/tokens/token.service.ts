@@ -11,6 +11,7 @@ import { clearLoginCookies, responseOf, writeLoginCookies, type CookieResponse }
 import { checkCsrf } from '../credentials/csrf-check.js';
 import { revocationQuery, toResult, userFromClaims } from '../jwt/jwt-claims.js';
 import type { JwtPayload } from '../jwt/jwt-verifier.js';
+import { issued, loggedOut, revoked } from '../events/token-events.js';
 import { TokenSigner } from '../jwt/token-signer.js';
 import { RevocationStore } from '../revocation/revocation.store.js';
 import { requestToken } from './request-token.js';
@@ -48,7 +49,8 @@ export class TokenService {
 
   /** What a login returns: a fresh access token and a refresh token of a new login family. */
   createTokenPair(user: AuthUser, options: LoginOptions = {}): TokenPair {
-    return this.require().pair(user, newLogin(checkExtraClaims(options.extraClaims, 'createTokenPair')), true);
+    const login = newLogin(checkExtraClaims(options.extraClaims, 'createTokenPair'));
+    return issued(this.config.events, 'login', user.id, login.family, this.require().pair(user, login, true));
   }
 
   /**
@@ -74,6 +76,7 @@ export class TokenService {
     const next = randomUUID();
     if (!(await this.guard(() => this.store.rotate(login.family, claims.jti as string, next, this.revocationExpiry())))) {
       await this.guard(() => this.store.revokeFamily(login.family, this.revocationExpiry()));
+      this.config.events.emit({ type: 'refresh.reused', userId: String(claims.sub), family: login.family });
       throw new TokenReusedError();
     }
     // The user's cut-off is checked again once consumed, and the pair dated before that check: a
@@ -83,7 +86,7 @@ export class TokenService {
     const { sub, iat, issuedAtMs: tokenMs, family } = revocationQuery(claims);
     const query = { sub, iat, family, ...(tokenMs === undefined ? {} : { issuedAtMs: tokenMs }) };
     if (await this.guard(() => this.store.isRevoked(query, { fresh: true }))) throw new TokenRevokedError();
-    return issuer.pair(user, login, false, { issuedAtMs, refreshJti: next });
+    return issued(this.config.events, 'refresh', sub, login.family, issuer.pair(user, login, false, { issuedAtMs, refreshJti: next }));
   }
 
   /**
@@ -105,12 +108,14 @@ export class TokenService {
     const issuer = this.require();
     if (!tokenOrJti.includes('.')) {
       await this.guard(() => this.store.revoke(tokenOrJti, this.revocationExpiry()));
+      revoked(this.config.events, undefined, tokenOrJti, false);
       return;
     }
     const claims = issuer.signer.verify(tokenOrJti, { allowExpired: options.allowExpired === true });
     const expired = (claims.exp as number) <= Date.now() / 1000;
     if (!expired) await this.guard(() => this.store.revoke(claims.jti as string, claims.exp as number));
     if (options.family === true || expired) await this.endLogin(claims);
+    revoked(this.config.events, claims, null, options.family === true || expired);
   }
 
   /**
@@ -131,6 +136,7 @@ export class TokenService {
       checkCsrf(request, typeof claims.fam === 'string' ? (csrfTokenFor?.(claims.fam) ?? null) : null, cookies.csrfHeader);
     const out = found.fromCookie ? responseOf(request, response, 'tokens.logout(request, response)') : response;
     await this.revoke(found.token, { allowExpired: true, family: true });
+    loggedOut(this.config.events, claims);
     if (out !== undefined) clearLoginCookies(out, cookies);
     return true;
   }
@@ -156,6 +162,7 @@ export class TokenService {
     if (after > cutoff) await write(after);
     // Resolve once the clock is past the cut-off: a token issued after this call is dated after it.
     while (Date.now() <= after) await new Promise((resolve) => setTimeout(resolve, 1));
+    this.config.events.emit({ type: 'logout.all', userId: String(sub), except: options.except ?? null });
   }
 
   /**
