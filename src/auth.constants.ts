@@ -4,3 +4,7 @@ export const AUTH_METADATA = 'warden:auth';
 export const PERMISSIONS_METADATA = 'warden:permissions';
 /** The realm announced in `WWW-Authenticate`. */
 export const DEFAULT_REALM = 'api';
+/** Metadata key written by `@Roles()`. */
+export const ROLES_METADATA = 'warden:roles';
+/** Metadata key written by `@Scopes()`. */
+export const SCOPES_METADATA = 'warden:scopes';

@@ -90,5 +90,11 @@ export type { TokenPair, AccessTokenOptions, LoginOptions, RevokeOptions, Revoke
 export { applySwaggerAuth, type OpenApiDocumentLike } from './swagger/apply-swagger-auth.js';
 export type { SwaggerAuthOptions, SwaggerOAuth2PasswordOptions } from './swagger/swagger-auth.options.js';
 
+export { Roles } from './decorators/roles.decorator.js';
+export { Scopes } from './decorators/scopes.decorator.js';
+export { HasRole, HasAnyRole, HasAllRoles, HasScope, HasAnyScope, HasAllScopes } from './guards/role.guards.js';
+export { UserPassesTest, type UserTest } from './guards/user-passes-test.guard.js';
+export { RoleClaims, type ClaimMapping, type ClaimsMappingOptions } from './jwt/claims-mapping.js';
+
 export { AuthEvents } from './events/auth-events.js';
 export type * from './events/auth-event.interface.js';

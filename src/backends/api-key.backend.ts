@@ -5,6 +5,7 @@ import { ApiKeyInvalidError } from '../auth.errors.js';
 import { andThen, ask } from '../auth.policy.js';
 import type { AuthRequest } from '../context/auth-request.interface.js';
 import type { AuthResult } from '../context/request-context.interface.js';
+import { userRoles } from '../context/user-loader.js';
 import type { AuthenticationBackend, BackendSetup, OpenApiSecurityScheme } from './authentication-backend.interface.js';
 import { bindBackend } from './bound-backend.js';
 import { readScheme, readSingleHeader } from '../credentials/credential-header.js';
@@ -15,6 +16,8 @@ export interface ApiKeyGrant {
   name?: string;
   /** Becomes `context.permissions`. */
   permissions?: string[];
+  /** Becomes `context.roles` (its strings). */
+  roles?: string[];
 }
 
 /** Looks keys up in the application's own store; `null` for an unknown key. */
@@ -159,6 +162,7 @@ function toResult(grant: ApiKeyGrant): AuthResult {
   return {
     userId: grant.name ?? null,
     permissions: [...(grant.permissions ?? [])],
+    ...(grant.roles === undefined ? {} : { roles: userRoles(grant) }),
     claims: grant.name === undefined ? {} : { name: grant.name },
   };
 }
@@ -166,6 +170,7 @@ function toResult(grant: ApiKeyGrant): AuthResult {
 function frozenResult(grant: ApiKeyGrant): Readonly<AuthResult> {
   const result = toResult(grant);
   Object.freeze(result.permissions);
+  if (result.roles !== undefined) Object.freeze(result.roles);
   Object.freeze(result.claims);
   return Object.freeze(result);
 }

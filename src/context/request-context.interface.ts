@@ -10,6 +10,13 @@ export interface RequestContext {
   /** Which backend authenticated the request: `'jwt'`, `'api_key'`, `'session'`, a custom name, or `null`. */
   authBackend: 'jwt' | 'api_key' | 'session' | (string & {}) | null;
   permissions: string[];
+  /**
+   * The roles the credential grants: a JWT's roles claim (where `JwtAuthentication`'s `roles`
+   * option says), an API key's or a loaded user's `roles`; `[]` when none.
+   */
+  roles: string[];
+  /** The OAuth2 scopes of a JWT (`scope`, space-separated, and `scp`, an array or a string); `[]` when none. */
+  scopes: string[];
   /** Every claim of the credential (all JWT claims; what other backends provide). */
   claims: Record<string, unknown>;
 }
@@ -20,6 +27,8 @@ export interface AuthResult {
   isStaff?: boolean;
   isSuperuser?: boolean;
   permissions?: string[];
+  roles?: string[];
+  scopes?: string[];
   claims?: Record<string, unknown>;
   /**
    * The user, when the backend already has it (a passport strategy, a session that had to
@@ -38,4 +47,6 @@ export interface AuthUser {
   isStaff?: boolean;
   isSuperuser?: boolean;
   permissions?: string[];
+  /** Issued as the `roles` claim; read back into `request.context.roles`. */
+  roles?: string[];
 }

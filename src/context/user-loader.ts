@@ -50,7 +50,14 @@ export function resultFromUser(user: unknown, userId?: string): AuthResult {
     isStaff: fields.isStaff === true,
     isSuperuser: fields.isSuperuser === true,
     permissions: userPermissions(user),
+    ...(Array.isArray((user as { roles?: unknown } | null)?.roles) ? { roles: userRoles(user) } : {}),
   };
+}
+
+/** A loaded user's roles: the strings of its `roles` array, copied; anything else is none. */
+export function userRoles(user: unknown): string[] {
+  const roles = (user as { roles?: unknown } | null | undefined)?.roles;
+  return Array.isArray(roles) ? roles.filter((role): role is string => typeof role === 'string' && role !== '') : [];
 }
 
 /**
@@ -64,7 +71,7 @@ export function userPermissions(user: unknown): string[] {
 
 /**
  * `request.user` without a `userLoader`: the user the context describes (`userId` → `id`,
- * the `username` claim, the flags and permissions), or `null` when it names no user.
+ * the `username` claim, the flags, permissions, and roles when it has some), or `null` when it names no user.
  */
 export function userFromContext(context: RequestContext): AuthUser | null {
   if (context.userId === null) return null;
@@ -75,5 +82,6 @@ export function userFromContext(context: RequestContext): AuthUser | null {
     isStaff: context.isStaff,
     isSuperuser: context.isSuperuser,
     permissions: context.permissions,
+    ...(context.roles.length > 0 ? { roles: context.roles } : {}),
   };
 }

@@ -22,6 +22,8 @@ const user = (overrides: Partial<RequestContext> = {}): RequestContext => ({
   isSuperuser: false,
   authBackend: 'jwt',
   permissions: [],
+  roles: [],
+  scopes: [],
   claims: {},
   ...overrides,
 });
@@ -82,7 +84,7 @@ describe('built-in guards', () => {
 // Every built-in guard against every kind of request context, decided by canActivate alone.
 const contexts: Record<string, RequestContext | undefined> = {
   'no context (the module never ran)': undefined,
-  anonymous: { userId: null, isStaff: false, isSuperuser: false, authBackend: null, permissions: [], claims: {} },
+  anonymous: { userId: null, isStaff: false, isSuperuser: false, authBackend: null, permissions: [], roles: [], scopes: [], claims: {} },
   // An anonymous context is one without a backend, whatever else it holds.
   'a user id but no backend': user({ authBackend: null, isSuperuser: true, permissions: ['a', 'b'], claims: { fresh: true } }),
   'a plain user': user(),

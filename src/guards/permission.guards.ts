@@ -94,7 +94,7 @@ function requirePermissions(name: string, permissions: string[]): string[] {
  * runs. A factory made here answers that `new` with the fix, so the app refuses to start
  * with a message instead of Nest's "metatype is not a constructor".
  */
-function guardFactory<A extends unknown[]>(name: string, create: (...args: A) => Guard): (...args: A) => Guard {
+export function guardFactory<A extends unknown[]>(name: string, create: (...args: A) => Guard): (...args: A) => Guard {
   const factory = function (...args: A): Guard {
     if (new.target !== undefined) {
       throw new TypeError(

@@ -1,7 +1,6 @@
 import { Injectable, Logger, Optional, type CanActivate, type ExecutionContext, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { lastValueFrom, isObservable } from 'rxjs';
-import { PERMISSIONS_METADATA } from '../auth.constants.js';
 import { AuthConfig } from '../auth.config.js';
 import { assertTokensAccepted } from '../auth.startup.js';
 import { andThen, isPending, refusal } from '../auth.policy.js';
@@ -16,11 +15,10 @@ import { checkCsrf } from '../credentials/csrf-check.js';
 import type { AuthRequest } from '../context/auth-request.interface.js';
 import type { AuthResult, RequestContext } from '../context/request-context.interface.js';
 import { anonymousContext, contextFrom } from '../context/request-context.js';
-import { resolveAuth } from '../decorators/resolve-auth.js';
+import { requirementGuards, resolveAuth } from '../decorators/resolve-auth.js';
 import type { Guard } from './guard.interface.js';
 import { noteBackend, observeGuard } from '../events/request-observer.js';
 import { discoverHandlers, type Controller, type Handler } from './handler-discovery.js';
-import { HasAllPermissions } from './permission.guards.js';
 
 /** What a handler needs, resolved once from its metadata and the module defaults. */
 interface Plan {
@@ -211,7 +209,7 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
   /**
    * Method over class over module, for backends and guards separately; a nearer `@Auth()`
    * cancels a farther `@Public()`, and its unset fields come from the next level that sets
-   * them. `@Permissions()` on class and method both apply.
+   * them. `@Permissions()`, `@Roles()` and `@Scopes()` on class and method all apply.
    */
   private async resolvePlan(handler: Handler, controller: Controller): Promise<Plan> {
     const resolved = resolveAuth(this.reflector, handler, controller);
@@ -221,12 +219,8 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
       resolved.authentication === undefined
         ? this.config.backends
         : await Promise.all(resolved.authentication.map((ref) => this.config.backend(ref)));
-    const permissions = this.reflector.getAllAndMerge<string[]>(PERMISSIONS_METADATA, [handler, controller]);
-    return {
-      public: false,
-      backends,
-      guards: permissions.length > 0 ? [...guards, HasAllPermissions(...new Set(permissions))] : guards,
-    };
+    const required = requirementGuards(this.reflector, handler, controller);
+    return { public: false, backends, guards: required.length > 0 ? [...guards, ...required] : guards };
   }
 }
 

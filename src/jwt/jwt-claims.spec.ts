@@ -25,7 +25,7 @@ describe('toResult (API.md: what any token means)', () => {
     ],
   ])('%j → %j, with every claim kept', (payload, expected) => {
     const result = toResult(payload);
-    expect(result).toEqual({ ...expected, claims: payload });
+    expect(result).toEqual({ roles: [], scopes: [], ...expected, claims: payload });
     expect(result.claims).toBe(payload);
   });
 });

@@ -1,19 +1,23 @@
 import type { AuthResult, AuthUser } from '../context/request-context.interface.js';
 import type { RevocationQuery } from '../revocation/revocation.store.js';
+import { DEFAULT_CLAIMS_MAPPING, type ClaimsMapping } from './claims-mapping.js';
 import type { JwtPayload } from './jwt-verifier.js';
 
 /**
  * What a JWT's claims mean, for any token (API.md): `sub` → `userId` (a numeric `sub`, which
  * some issuers send, is read as its string form: the same user, for revocation too),
  * `is_staff` → `isStaff`, `is_superuser` → `isSuperuser`, `permissions` → `permissions`
- * (its strings; missing → `false` / `[]`), all claims → `claims`.
+ * (its strings; missing → `false` / `[]`), all claims → `claims`; roles and scopes where
+ * `mapping` says (by default `roles`, and `scope` / `scp`), always fresh arrays of strings.
  */
-export function toResult(payload: JwtPayload): AuthResult {
+export function toResult(payload: JwtPayload, mapping: ClaimsMapping = DEFAULT_CLAIMS_MAPPING): AuthResult {
   return {
     userId: subjectOf(payload),
     isStaff: payload.is_staff === true,
     isSuperuser: payload.is_superuser === true,
     permissions: permissionsOf(payload) ?? [],
+    roles: mapping.roles(payload),
+    scopes: mapping.scopes(payload),
     claims: payload,
   };
 }
@@ -38,8 +42,8 @@ export function revocationQuery(payload: JwtPayload): RevocationQuery {
 
 /**
  * The user a token describes, for issuing its successor (`TokenService.refresh` without a
- * `userLoader`): `sub` → `id`, `username`, `is_staff`, `is_superuser`, and `permissions`
- * when the token carries them. `null` when the token names no user.
+ * `userLoader`): `sub` → `id`, `username`, `is_staff`, `is_superuser`, and `permissions` and
+ * `roles` when the token carries them. `null` when the token names no user.
  */
 export function userFromClaims(payload: JwtPayload): AuthUser | null {
   const id = subjectOf(payload);
@@ -51,6 +55,7 @@ export function userFromClaims(payload: JwtPayload): AuthUser | null {
     isStaff: payload.is_staff === true,
     isSuperuser: payload.is_superuser === true,
     ...(permissions === undefined ? {} : { permissions }),
+    ...(Array.isArray(payload.roles) ? { roles: DEFAULT_CLAIMS_MAPPING.roles(payload) } : {}),
   };
 }
 

@@ -10,13 +10,14 @@ import {
   type JwtAlgorithm,
   type KeyInput,
 } from './jwt-algorithms.js';
+import { claimsMapping, type ClaimsMappingOptions } from './claims-mapping.js';
 import { JwksKeySet } from './jwks-key-set.js';
 import { probeVerifier, type ProbeVerdict } from './jwt-probe.js';
 import { decodeJwt, verifyDecoded, type ClaimRules, type DecodedJwt, type JwtPayload } from './jwt-verifier.js';
 import { VerifiedTokenCache, verifiedToken, type VerifiedToken } from './verified-token.cache.js';
 
 /** How access tokens are verified: keys, algorithms, claim rules, the verified-token cache. */
-export interface JwtVerifierOptions {
+export interface JwtVerifierOptions extends ClaimsMappingOptions {
   /** The HS* key: a string or Buffer of at least 32 bytes, an `oct` JWK or a secret KeyObject. */
   secret?: string | Buffer | KeyObject;
   /** The RS*, PS*, ES* or EdDSA verification key: PEM, JWK or KeyObject (a private key gives its public half). */
@@ -140,7 +141,7 @@ export class TokenVerifier {
     this.maxTokenLength = options.maxTokenLength ?? 8192;
     const cacheSize = options.cacheSize ?? 10_000;
     if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new TypeError(`${what}: \`cacheSize\` must be a whole number >= 0`);
-    this.cache = new VerifiedTokenCache(cacheSize);
+    this.cache = new VerifiedTokenCache(cacheSize, claimsMapping(options, what));
     // A token verified with a key the set no longer lists is verified again (and refused).
     this.jwks?.onKeysRemoved((keys) => this.cache.dropKeys(keys));
   }
@@ -216,8 +217,8 @@ export class TokenVerifier {
 
   private remember(token: string, payload: JwtPayload): VerifiedToken {
     // Only a cached token is shared by several requests, so only it is frozen.
-    if (!this.cache.enabled) return verifiedToken(payload, false);
-    const entry = verifiedToken(payload, true);
+    if (!this.cache.enabled) return verifiedToken(payload, false, this.cache.mapping);
+    const entry = verifiedToken(payload, true, this.cache.mapping);
     const key = this.remoteKeyOf.get(payload);
     // A key removed while this token was being verified: answer, but do not remember it.
     if (key !== undefined && this.jwks?.holds(key) !== true) return entry;

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { AuthResult } from '../context/request-context.interface.js';
 import type { RevocationQuery } from '../revocation/revocation.store.js';
+import { DEFAULT_CLAIMS_MAPPING, type ClaimsMapping } from './claims-mapping.js';
 import { deepFreeze, revocationQuery, toResult } from './jwt-claims.js';
 import { checkTimes, type ClaimRules, type JwtPayload } from './jwt-verifier.js';
 
@@ -21,14 +22,17 @@ export interface VerifiedToken {
 /**
  * Maps a verified payload (see {@link VerifiedToken}); `frozen` deep-freezes it all, as an
  * entry the cache shares between requests must be. Without a cache each request parses its
- * own payload, so nothing is shared and nothing needs freezing.
+ * own payload, so nothing is shared and nothing needs freezing. `mapping` reads roles and
+ * scopes (after the freeze: a mapping function cannot change the claims it reads).
  */
-export function verifiedToken(payload: JwtPayload, frozen: boolean): VerifiedToken {
-  const result = toResult(payload);
+export function verifiedToken(payload: JwtPayload, frozen: boolean, mapping: ClaimsMapping = DEFAULT_CLAIMS_MAPPING): VerifiedToken {
+  if (frozen) deepFreeze(payload);
+  const result = toResult(payload, mapping);
   const revocation = revocationQuery(payload);
   if (!frozen) return { payload, result, revocation };
-  deepFreeze(payload);
   Object.freeze(result.permissions);
+  Object.freeze(result.roles);
+  Object.freeze(result.scopes);
   // The entry itself stays internal (never handed out): only what requests and stores see is frozen.
   return { payload, result: Object.freeze(result), revocation: Object.freeze(revocation) };
 }
@@ -46,8 +50,14 @@ export class VerifiedTokenCache {
   /** The key each such token was verified with (absent for local keys, which never leave). */
   private readonly keyOf = new Map<string, KeyObject>();
 
-  /** @param maxEntries how many tokens are remembered; `0` remembers none. */
-  constructor(private readonly maxEntries: number) {}
+  /**
+   * @param maxEntries how many tokens are remembered; `0` remembers none.
+   * @param mapping where the verifier's tokens carry roles and scopes (kept here for {@link verifiedToken}).
+   */
+  constructor(
+    private readonly maxEntries: number,
+    readonly mapping: ClaimsMapping = DEFAULT_CLAIMS_MAPPING,
+  ) {}
 
   /** The entry of `token`, checked against `rules` as of `now` (seconds); throws its time error. */
   get(token: string, rules: ClaimRules, now: number): VerifiedToken | undefined {

@@ -16,6 +16,7 @@ export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
   'is_staff',
   'is_superuser',
   'permissions',
+  'roles',
   'iat',
   'exp',
   'nbf',
@@ -119,12 +120,14 @@ export class TokenIssuer {
     // No token of a login outlives tokens.maxSessionAge from the login, whatever its refreshes.
     const exp = Math.min(iat + ttl, login.authTime + signer.maxSessionAge);
     const permissions = this.permissionsInTokens ? user.permissions : undefined;
+    const roles = rolesOf(user);
     return {
       sub: String(user.id),
       ...(user.username === undefined ? {} : { username: user.username }),
       is_staff: user.isStaff ?? false,
       is_superuser: user.isSuperuser ?? false,
       ...(permissions === undefined ? {} : { permissions }),
+      ...(roles === undefined ? {} : { roles }),
       iat,
       iat_ms: minting.issuedAtMs,
       exp,
@@ -135,4 +138,14 @@ export class TokenIssuer {
       ...(signer.audience === undefined ? {} : { aud: signer.audience }),
     };
   }
+}
+
+/** The user's roles for the `roles` claim (a copy); a `roles` that is not a list of names is a `TypeError`, never a half-granted token. */
+function rolesOf(user: AuthUser): string[] | undefined {
+  const roles: unknown = user.roles;
+  if (roles === undefined) return undefined;
+  if (!Array.isArray(roles) || roles.some((role) => typeof role !== 'string' || role === '')) {
+    throw new TypeError("TokenService: the user's `roles` must be an array of non-empty strings");
+  }
+  return [...(roles as string[])];
 }

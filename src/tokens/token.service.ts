@@ -203,9 +203,10 @@ export class TokenService {
       throw new UserInactiveError('The user no longer exists or is disabled: the login is ended');
     }
     // The token's `sub` stays the identity; the loader gives the fields, flags only when exactly `true`.
-    const { isStaff, isSuperuser, permissions } = resultFromUser(loaded, fromToken.id as string);
+    const { isStaff, isSuperuser, permissions, roles } = resultFromUser(loaded, fromToken.id as string);
     const username = (loaded as { username?: unknown }).username;
-    return { id: fromToken.id, ...(typeof username === 'string' ? { username } : {}), isStaff, isSuperuser, permissions };
+    const current = { id: fromToken.id, ...(typeof username === 'string' ? { username } : {}), isStaff, isSuperuser, permissions };
+    return roles === undefined ? current : { ...current, roles };
   }
 
   /** Revokes the family of a token until the last of its tokens can have expired (nothing when the login is over). */
