@@ -11,6 +11,7 @@ export const FAULT_SUITES = [
   'test/revocation/**/*.spec.ts',
   'test/multi-instance/**/*.spec.ts',
   'test/jwks/**/*.spec.ts',
+  'test/postgres/**/*.spec.ts',
 ];
 
 /**
@@ -29,6 +30,7 @@ export default defineConfig({
     alias: [
       { find: /^nestjs-warden$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
       { find: /^nestjs-warden\/redis$/, replacement: fileURLToPath(new URL('./src/redis/index.ts', import.meta.url)) },
+      { find: /^nestjs-warden\/postgres$/, replacement: fileURLToPath(new URL('./src/postgres/index.ts', import.meta.url)) },
     ],
   },
   plugins: [swc.vite({ module: { type: 'es6' }, jsc: { target: 'es2022' } })],

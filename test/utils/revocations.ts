@@ -76,7 +76,7 @@ export class StorePool {
 
 /** What `isRevoked` answered: `true`, `false`, or 503 (`unavailable`). */
 export async function answerOf(
-  store: RedisRevocation,
+  store: Pick<RedisRevocation, 'isRevoked'>,
   query: Parameters<RedisRevocation['isRevoked']>[0],
 ): Promise<boolean | 'unavailable'> {
   try {
