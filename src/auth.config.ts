@@ -5,6 +5,7 @@ import { DEFAULT_REALM } from './auth.constants.js';
 import { AUTH_MODULE_OPTIONS } from './auth.module-definition.js';
 import type { AuthenticationBackendRef, AuthModuleOptions, UserLoader, UserLoaderFn } from './auth.options.js';
 import type { AuthenticationBackend, BackendSetup } from './backends/authentication-backend.interface.js';
+import { assertUniqueNames } from './backends/backend-name.js';
 import { bindUserLoader, type LoadUser } from './context/user-loader.js';
 import type { Guard } from './guards/guard.interface.js';
 import { IsAuthenticated } from './guards/permission.guards.js';
@@ -62,6 +63,7 @@ export class AuthConfig implements OnModuleInit {
     const userLoader = this.options.userLoader;
     if (userLoader !== undefined) this.loader = traceLoader(this.events, await this.resolveLoader(userLoader));
     this.backendList = await Promise.all(this.options.authentication.map((ref) => this.backend(ref)));
+    assertUniqueNames(this.backendList, 'AuthModule');
   }
 
   /** The module's default backends, resolved and set up. */

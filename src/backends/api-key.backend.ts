@@ -7,6 +7,7 @@ import type { AuthRequest } from '../context/auth-request.interface.js';
 import type { AuthResult } from '../context/request-context.interface.js';
 import { userRoles } from '../context/user-loader.js';
 import type { AuthenticationBackend, BackendSetup, OpenApiSecurityScheme } from './authentication-backend.interface.js';
+import { backendName } from './backend-name.js';
 import { bindBackend } from './bound-backend.js';
 import { readScheme, readSingleHeader } from '../credentials/credential-header.js';
 
@@ -27,6 +28,11 @@ export interface ApiKeyValidator {
 
 /** Options of {@link ApiKeyAuthentication}. */
 export interface ApiKeyAuthenticationOptions {
+  /**
+   * The backend's name: `request.context.authBackend` and its OpenAPI security scheme.
+   * @default 'api_key'
+   */
+  name?: string;
   /** Plaintext keys: a list, or key → grant. */
   keys?: string[] | Record<string, ApiKeyGrant>;
   /** Hex SHA-256 of each key → grant, so plaintext keys need not sit in configuration. */
@@ -65,7 +71,7 @@ interface Entry {
  * ```
  */
 export class ApiKeyAuthentication implements AuthenticationBackend {
-  readonly name = 'api_key';
+  readonly name: string;
   private readonly entries: Entry[];
   private readonly header: string;
   private readonly scheme: string | undefined;
@@ -75,6 +81,7 @@ export class ApiKeyAuthentication implements AuthenticationBackend {
 
   constructor(private readonly options: ApiKeyAuthenticationOptions) {
     const what = 'ApiKeyAuthentication';
+    this.name = backendName(options.name, 'api_key', what);
     if (options.keys === undefined && options.hashedKeys === undefined && options.validate === undefined) {
       throw new TypeError(`${what}: give \`keys\`, \`hashedKeys\` or \`validate\``);
     }
@@ -141,7 +148,7 @@ export class ApiKeyAuthentication implements AuthenticationBackend {
   }
 
   openApiScheme(): OpenApiSecurityScheme {
-    return { name: 'api_key', scheme: { type: 'apiKey', in: 'header', name: this.options.header ?? 'X-API-Key' } };
+    return { name: this.name, scheme: { type: 'apiKey', in: 'header', name: this.options.header ?? 'X-API-Key' } };
   }
 }
 

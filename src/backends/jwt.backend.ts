@@ -11,10 +11,19 @@ import { TokenVerifier, type JwtVerifierOptions } from '../jwt/token-verifier.js
 import type { VerifiedToken } from '../jwt/verified-token.cache.js';
 import type { RevocationQuery, RevocationStore } from '../revocation/revocation.store.js';
 import type { AuthenticationBackend, BackendSetup, CookieAuthResult, OpenApiSecurityScheme } from './authentication-backend.interface.js';
+import { backendName } from './backend-name.js';
 import { bindBackend } from './bound-backend.js';
+import { passOn } from './unclaimed-credential.js';
 
 /** Options of {@link JwtAuthentication}: how tokens are verified, and where they are read. */
 export interface JwtAuthenticationOptions extends JwtVerifierOptions {
+  /**
+   * The backend's name: `request.context.authBackend` of the requests it authenticates, and its
+   * OpenAPI security scheme (`'bearer'` for the default name). Two backends of one list need
+   * distinct names (a `TypeError` at start-up otherwise), e.g. one per issuer.
+   * @default 'jwt'
+   */
+  name?: string;
   /**
    * The header the token is read from.
    * @default 'authorization'
@@ -37,7 +46,10 @@ export interface JwtAuthenticationOptions extends JwtVerifierOptions {
 }
 
 /**
- * Authenticates `Authorization: Bearer <JWT>` (and a cookie, with `cookie`). It reads the
+ * Authenticates `Authorization: Bearer <JWT>` (and a cookie, with `cookie`). With `issuer` set,
+ * it takes only tokens whose `iss` (read before any signature work) it lists and passes the
+ * others on to the next backend, so several backends, one per issuer, sit side by side; a token
+ * no backend takes is 401 `token_invalid`. It reads the
  * credential through `credentials/` and its meaning through `jwt/`: keys are imported and
  * checked once, when the backend is constructed; a request only parses, verifies (or finds
  * the token in the verified-token cache) and checks revocation, with no database access.
@@ -48,7 +60,7 @@ export interface JwtAuthenticationOptions extends JwtVerifierOptions {
  * ```
  */
 export class JwtAuthentication implements AuthenticationBackend {
-  readonly name = 'jwt';
+  readonly name: string;
   private readonly verifier: TokenVerifier;
   private readonly header: string;
   private readonly scheme: string;
@@ -60,6 +72,7 @@ export class JwtAuthentication implements AuthenticationBackend {
 
   constructor(options: JwtAuthenticationOptions) {
     this.verifier = new TokenVerifier(options, 'JwtAuthentication', (decoded) => this.keyFor(decoded));
+    this.name = backendName(options.name, 'jwt', 'JwtAuthentication');
     this.header = (options.header ?? 'authorization').toLowerCase();
     this.scheme = options.scheme ?? 'Bearer';
     this.revocation = options.revocation;
@@ -85,11 +98,11 @@ export class JwtAuthentication implements AuthenticationBackend {
     const value = readSingleHeader(request, this.header);
     if (value !== undefined) {
       const token = readScheme(value, this.scheme);
-      return token === undefined ? null : this.accept(this.verifier.verify(token), false);
+      return token === undefined ? null : this.accept(request, this.verifier.verifyOwn(token), false);
     }
     if (this.cookie === undefined) return null;
     const token = readCookie(request, this.cookie);
-    return token === undefined || token === '' ? null : this.accept(this.verifier.verify(token), true);
+    return token === undefined || token === '' ? null : this.accept(request, this.verifier.verifyOwn(token), true);
   }
 
   /**
@@ -132,15 +145,18 @@ export class JwtAuthentication implements AuthenticationBackend {
   }
 
   openApiScheme(): OpenApiSecurityScheme[] {
-    const bearer = { name: 'bearer', scheme: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } };
+    const bearer = { name: this.name === 'jwt' ? 'bearer' : this.name, scheme: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } };
     if (this.cookie === undefined) return [bearer];
     return [bearer, { name: `cookie_${this.cookie}`, scheme: { type: 'apiKey', in: 'cookie', name: this.cookie } }];
   }
 
   private accept(
-    verified: VerifiedToken | Promise<VerifiedToken>,
+    request: AuthRequest,
+    verified: VerifiedToken | Promise<VerifiedToken> | null,
     fromCookie: boolean,
-  ): AuthResult | CookieAuthResult | Promise<AuthResult | CookieAuthResult> {
+  ): AuthResult | CookieAuthResult | null | Promise<AuthResult | CookieAuthResult> {
+    // Another issuer's token: the next backend's; if no backend takes it, 401 token_invalid.
+    if (verified === null) return passOn(request);
     return andThen(verified, JwtAuthentication.accepted, this, fromCookie);
   }
 

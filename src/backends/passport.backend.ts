@@ -1,5 +1,6 @@
 import { AuthUnavailableError, TokenInvalidError } from '../auth.errors.js';
 import { unavailable } from '../auth.policy.js';
+import { backendName } from './backend-name.js';
 import { resultFromUser } from '../context/user-loader.js';
 import type { AuthRequest } from '../context/auth-request.interface.js';
 import type { AuthResult } from '../context/request-context.interface.js';
@@ -72,7 +73,7 @@ export class PassportAuthentication implements AuthenticationBackend {
     private readonly options: PassportAuthenticationOptions = {},
   ) {
     if (typeof strategy?.authenticate !== 'function') throw new TypeError('PassportAuthentication needs a passport strategy instance');
-    this.name = options.name ?? strategy.name ?? 'passport';
+    this.name = backendName(options.name, strategy.name ?? 'passport', 'PassportAuthentication');
     this.hasCredential = options.hasCredential ?? ((request) => request.headers.authorization !== undefined);
   }
 

@@ -4,10 +4,16 @@ import type { AuthRequest } from '../context/auth-request.interface.js';
 import { resultFromUser, type LoadUser } from '../context/user-loader.js';
 import { readSessionValue, SESSION_CSRF_KEY } from '../sessions/session.helpers.js';
 import type { AuthenticationBackend, BackendSetup, CookieAuthResult, OpenApiSecurityScheme } from './authentication-backend.interface.js';
+import { backendName } from './backend-name.js';
 import { bindBackend } from './bound-backend.js';
 
 /** Options of {@link SessionAuthentication}. */
 export interface SessionAuthenticationOptions {
+  /**
+   * The backend's name: `request.context.authBackend` and its OpenAPI security scheme.
+   * @default 'session'
+   */
+  name?: string;
   /**
    * The session field that holds the user id (written by `loginSession`).
    * @default 'userId'
@@ -37,13 +43,14 @@ export interface SessionAuthenticationOptions {
  * ```
  */
 export class SessionAuthentication implements AuthenticationBackend {
-  readonly name = 'session';
+  readonly name: string;
   private readonly userIdKey: string;
   private readonly cookieName: string;
   /** The app's `userLoader`: set on the bound instance `setup` returns, never on this one. */
   private readonly loadUser: LoadUser | undefined = undefined;
 
   constructor(options: SessionAuthenticationOptions = {}) {
+    this.name = backendName(options.name, 'session', 'SessionAuthentication');
     this.userIdKey = options.userIdKey ?? 'userId';
     this.cookieName = options.cookieName ?? 'connect.sid';
   }
@@ -76,6 +83,6 @@ export class SessionAuthentication implements AuthenticationBackend {
   }
 
   openApiScheme(): OpenApiSecurityScheme {
-    return { name: 'session', scheme: { type: 'apiKey', in: 'cookie', name: this.cookieName } };
+    return { name: this.name, scheme: { type: 'apiKey', in: 'cookie', name: this.cookieName } };
   }
 }

@@ -6,6 +6,9 @@ import { assertTokensAccepted } from '../auth.startup.js';
 import { andThen, isPending, refusal } from '../auth.policy.js';
 import { CredentialsMissingError } from '../auth.errors.js';
 import type { AuthenticationBackend, CookieAuthResult } from '../backends/authentication-backend.interface.js';
+import { assertUniqueNames } from '../backends/backend-name.js';
+import { JwtAuthentication } from '../backends/jwt.backend.js';
+import { unclaimedCredential } from '../backends/unclaimed-credential.js';
 import { attachContext } from '../context/attach-context.js';
 import { requestOf } from '../contexts/request-of.js';
 import { userPermissions } from '../context/user-loader.js';
@@ -114,7 +117,7 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
     backends: readonly AuthenticationBackend[],
     index: number,
   ): Authenticated | Promise<Authenticated> =>
-    result === null ? this.authenticate(request, backends, index + 1) : { result, backend: backends[index]!.name };
+    result === null ? this.authenticate(request, backends, index + 1) : authenticatedBy(result, backends[index]!);
 
   private run(context: ExecutionContext, request: AuthRequest, plan: Plan): boolean | Promise<boolean> {
     // Every route, public ones too: `loginSession` writes the CSRF cookie with these settings.
@@ -141,9 +144,10 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
       noteBackend(request, backend.name);
       const result = backend.authenticate(request);
       if (isPending(result)) return andThen(result, this.nextBackend, request, backends, i);
-      if (result !== null) return { result, backend: backend.name };
+      if (result !== null) return authenticatedBy(result, backend);
     }
-    return null;
+    // A credential every backend passed on (a JWT of no configured issuer) is refused, not anonymous.
+    return unclaimedCredential(request);
   }
 
   private authorize(
@@ -160,7 +164,7 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
     attachContext(request, requestContext, this.config.loadUser, authenticated?.result.user);
     // `permissionsFrom: 'user'`: a JWT's permissions are the user's now, not the token's. Every guard
     // (a custom one too) and the handler's context see them; the load is the memoised `request.user`.
-    if (this.config.permissionsFromUser && requestContext.authBackend === 'jwt') {
+    if (this.config.permissionsFromUser && authenticated?.jwt === true) {
       requestContext.permissions = [];
       return andThen(request.user as Promise<unknown>, this.guardsWithUserPermissions, context, request, guards);
     }
@@ -219,12 +223,18 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
       resolved.authentication === undefined
         ? this.config.backends
         : await Promise.all(resolved.authentication.map((ref) => this.config.backend(ref)));
+    if (resolved.authentication !== undefined) assertUniqueNames(backends, `@Auth() on ${controller.name}.${handler.name}`);
     const required = requirementGuards(this.reflector, handler, controller);
     return { public: false, backends, guards: required.length > 0 ? [...guards, ...required] : guards };
   }
 }
 
-type Authenticated = { result: AuthResult; backend: string } | null;
+type Authenticated = { result: AuthResult; backend: string; jwt?: boolean } | null;
+
+/** Who authenticated a request; `jwt`: a `JwtAuthentication` (whatever its `name`), for `permissionsFrom: 'user'`. */
+function authenticatedBy(result: AuthResult, backend: AuthenticationBackend): Authenticated {
+  return { result, backend: backend.name, jwt: backend instanceof JwtAuthentication };
+}
 
 /** A handler in a context this module cannot read a credential from: only `@Public()` passes. */
 function publicOnly(plan: Plan, type: string): true {

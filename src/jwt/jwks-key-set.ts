@@ -1,10 +1,17 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { AuthUnavailableError, TokenInvalidError } from '../auth.errors.js';
 import { keyMismatch, type JwtAlgorithm } from './jwt-algorithms.js';
+import { fetchJson, MAX_DOCUMENT_BYTES } from './oidc-fetch.js';
 
 /** Settings of a remote key set. */
 export interface JwksSettings {
-  uri: string;
+  /** The key set's URL; or give `locate`. */
+  uri?: string;
+  /**
+   * Finds the key set's URL (OpenID discovery) before a fetch; called again after a failed
+   * fetch, so a provider that moved its keys is followed. Its failure fails the fetch (503).
+   */
+  locate?: () => Promise<string>;
   /** Minimum time between two fetches triggered by unknown `kid`s. */
   cooldownMs: number;
   /** Age after which the set is refreshed in the background (key rotation). */
@@ -18,9 +25,6 @@ interface RemoteKey {
   alg: string | undefined;
   key: KeyObject;
 }
-
-/** A JWKS response larger than this is refused (a key set is a few KiB). */
-const MAX_JWKS_BYTES = 512 * 1024;
 
 /**
  * A remote JSON Web Key Set (RFC 7517), fetched from an identity provider and cached.
@@ -39,21 +43,17 @@ export class JwksKeySet {
   private lastAttempt = Number.NEGATIVE_INFINITY;
   private lastFailed = false;
   private inflight: Promise<void> | undefined;
+  /** The URL keys are fetched from: `settings.uri`, or what `settings.locate` found last. */
+  private uri: string | undefined;
 
-  constructor(private readonly settings: JwksSettings) {}
+  constructor(private readonly settings: JwksSettings) {
+    this.uri = settings.uri;
+  }
 
   /** Validates a `jwksUri` at start-up: HTTPS, or plain HTTP on loopback only. */
-  static checkUri(uri: string, what: string): void {
-    let url: URL;
-    try {
-      url = new URL(uri);
-    } catch {
-      throw new TypeError(`${what}: \`jwksUri\` is not a URL`);
-    }
-    const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-      throw new TypeError(`${what}: \`jwksUri\` must use https: (plain http is only accepted on 127.0.0.1 or localhost)`);
-    }
+  static checkUri(uri: string, what: string, option = 'jwksUri'): void {
+    const problem = insecureUrl(uri);
+    if (problem !== undefined) throw new TypeError(`${what}: \`${option}\` ${problem}`);
   }
 
   /**
@@ -117,16 +117,9 @@ export class JwksKeySet {
   private async fetchKeys(): Promise<void> {
     this.lastAttempt = Date.now();
     try {
-      const response = await fetch(this.settings.uri, {
-        signal: AbortSignal.timeout(this.settings.timeoutMs),
-        redirect: 'error',
-        headers: { accept: 'application/json' },
-      });
-      if (!response.ok) {
-        await response.body?.cancel();
-        throw new Error(`the key set answered HTTP ${response.status}`);
-      }
-      const body = JSON.parse(await readLimited(response, MAX_JWKS_BYTES)) as { keys?: unknown };
+      const uri = (this.uri ??= await this.settings.locate!());
+      const limits = { timeoutMs: this.settings.timeoutMs, maxBytes: MAX_DOCUMENT_BYTES };
+      const body = (await fetchJson(uri, limits, 'the key set')) as { keys?: unknown } | null;
       if (typeof body !== 'object' || body === null || !Array.isArray(body.keys)) throw new Error('the key set has no "keys" array');
       this.replaceKeys(body.keys.flatMap((jwk) => importRemoteKey(jwk, this.keys)));
       this.loaded = true;
@@ -134,6 +127,8 @@ export class JwksKeySet {
       this.lastFailed = false;
     } catch (error) {
       this.lastFailed = true;
+      // A located URL is looked up again next time: the provider may have moved its keys.
+      if (this.settings.locate !== undefined) this.uri = undefined;
       throw error;
     }
   }
@@ -145,34 +140,6 @@ export class JwksKeySet {
     this.keys = next;
     if (removed.length > 0) for (const listener of this.removedListeners) listener(removed);
   }
-}
-
-/**
- * The body as text, read chunk by chunk up to `limit` bytes: past it the stream is cancelled
- * (the connection dropped) rather than buffered, so a hostile or broken endpoint cannot make
- * every instance hold hundreds of megabytes. A `Content-Length` over the limit is refused unread.
- */
-async function readLimited(response: Response, limit: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? 0);
-  if (declared > limit || response.body === null) {
-    await response.body?.cancel();
-    if (declared > limit) throw new Error('the key set is too large');
-    return '';
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new Error('the key set is too large');
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -193,4 +160,21 @@ function importRemoteKey(value: unknown, previous: readonly RemoteKey[]): Remote
   } catch {
     return [];
   }
+}
+
+/**
+ * Why a provider URL is refused, or `undefined`: it must be https, or plain http on loopback
+ * (127.0.0.1, localhost, [::1]) only, where a test or a sidecar runs.
+ */
+export function insecureUrl(uri: unknown): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(String(uri));
+  } catch {
+    return 'is not a URL';
+  }
+  if (typeof uri !== 'string') return 'is not a URL';
+  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return undefined;
+  return 'must use https: (plain http is only accepted on 127.0.0.1 or localhost)';
 }

@@ -25,6 +25,8 @@ export interface DecodedJwt {
   signingInput: string;
   payloadSegment: string;
   signature: Buffer;
+  /** The payload, when parsed before the signature for issuer routing (`peekIssuer`); trusted only after it. */
+  payload?: JwtPayload;
 }
 
 /** The claim rules a verifier enforces after the signature. */
@@ -89,7 +91,7 @@ export function verifyDecoded(decoded: DecodedJwt, key: KeyObject, rules: ClaimR
   if (!verifySignature(decoded.header.alg, key, decoded.signingInput, decoded.signature)) {
     throw new TokenInvalidError();
   }
-  const payload = parseObject(decoded.payloadSegment);
+  const payload = decoded.payload ?? parseObject(decoded.payloadSegment);
   if (payload === undefined) throw new TokenMalformedError('The token payload is not a JSON object');
   checkClaims(payload, rules, now);
   return payload;

@@ -10,14 +10,16 @@ import {
   type JwtAlgorithm,
   type KeyInput,
 } from './jwt-algorithms.js';
+import type { JwksKeySet } from './jwks-key-set.js';
 import { claimsMapping, type ClaimsMappingOptions } from './claims-mapping.js';
-import { JwksKeySet } from './jwks-key-set.js';
 import { probeVerifier, type ProbeVerdict } from './jwt-probe.js';
 import { decodeJwt, verifyDecoded, type ClaimRules, type DecodedJwt, type JwtPayload } from './jwt-verifier.js';
 import { VerifiedTokenCache, verifiedToken, type VerifiedToken } from './verified-token.cache.js';
+import { remoteKeySet, type RemoteKeyOptions } from './oidc-discovery.js';
+import { peekIssuer } from './oidc-issuer.js';
 
-/** How access tokens are verified: keys, algorithms, claim rules, the verified-token cache. */
-export interface JwtVerifierOptions extends ClaimsMappingOptions {
+/** How access tokens are verified: keys (local, a JWKS, or OpenID discovery), algorithms, claim rules, the verified-token cache. */
+export interface JwtVerifierOptions extends RemoteKeyOptions, ClaimsMappingOptions {
   /** The HS* key: a string or Buffer of at least 32 bytes, an `oct` JWK or a secret KeyObject. */
   secret?: string | Buffer | KeyObject;
   /** The RS*, PS*, ES* or EdDSA verification key: PEM, JWK or KeyObject (a private key gives its public half). */
@@ -52,23 +54,6 @@ export interface JwtVerifierOptions extends ClaimsMappingOptions {
    * @default 10000
    */
   cacheSize?: number;
-  /** A remote key set (an identity provider's JWKS), keys chosen by `kid`; https, or http on loopback. */
-  jwksUri?: string;
-  /**
-   * Minimum milliseconds between two fetches caused by unknown `kid`s.
-   * @default 30000
-   */
-  jwksCooldownMs?: number;
-  /**
-   * Milliseconds after which the key set is refreshed in the background (key rotation).
-   * @default 600000
-   */
-  jwksMaxAgeMs?: number;
-  /**
-   * Milliseconds a fetch may take; past it the request fails closed (503 `auth_unavailable`).
-   * @default 5000
-   */
-  jwksTimeoutMs?: number;
 }
 
 /** Looks up the key of a decoded token (a remote key set may answer with a Promise). */
@@ -116,7 +101,7 @@ export class TokenVerifier {
         );
       }
     }
-    this.jwks = options.jwksUri === undefined ? undefined : remoteKeySet(options.jwksUri, options, what);
+    this.jwks = remoteKeySet(options, what);
     this.remoteKeys = this.jwks !== undefined;
     const secret = options.secret === undefined ? undefined : importSecret(options.secret, what);
     const publicKey = options.publicKey === undefined ? undefined : importPublicKey(options.publicKey, what);
@@ -160,6 +145,22 @@ export class TokenVerifier {
     return andThen(this.verifyFresh(token), this.rememberToken, token);
   }
 
+  /**
+   * Like {@link verify}, but `null` for another issuer's token: with `issuer` set, a token whose
+   * `iss` (read unverified, before the algorithm or any key) is not listed is not this
+   * verifier's. A cached token answers without parsing anything.
+   */
+  verifyOwn(token: string): VerifiedToken | Promise<VerifiedToken> | null {
+    const cached = this.cache.get(token, this.rules, Date.now() / 1000);
+    if (cached !== undefined) {
+      this.jwks?.refreshIfStale();
+      return cached;
+    }
+    const peeked = peekIssuer(token, this.rules.issuer, this.maxTokenLength);
+    if (peeked === null) return null;
+    return andThen(this.verifyFresh(token, peeked), this.rememberToken, token);
+  }
+
   /** Like {@link verify}, for the claims alone: nothing is mapped unless it goes into the cache. */
   verifyClaims(token: string): JwtPayload | Promise<JwtPayload> {
     const cached = this.cache.get(token, this.rules, Date.now() / 1000);
@@ -195,8 +196,10 @@ export class TokenVerifier {
     return this.cache.size;
   }
 
-  private verifyFresh(token: string): JwtPayload | Promise<JwtPayload> {
+  /** @param payload the payload already parsed for issuer routing, used once the signature is checked. */
+  private verifyFresh(token: string, payload?: JwtPayload): JwtPayload | Promise<JwtPayload> {
     const decoded = decodeJwt(token, this.algorithms, this.maxTokenLength);
+    if (payload !== undefined) decoded.payload = payload;
     // Judged as of when the key is at hand (a remote key set may take a while).
     return andThen(this.keyFor(decoded), this.checkNow, decoded);
   }
@@ -225,22 +228,6 @@ export class TokenVerifier {
     this.cache.set(token, entry, key);
     return entry;
   }
-}
-
-function remoteKeySet(uri: string, options: JwtVerifierOptions, what: string): JwksKeySet {
-  JwksKeySet.checkUri(uri, what);
-  if (options.secret !== undefined || options.publicKey !== undefined) {
-    throw new TypeError(`${what}: give either \`jwksUri\` or \`secret\`/\`publicKey\`, not both (use two backends)`);
-  }
-  const symmetric = options.algorithms.find((algorithm) => isSymmetric(algorithm));
-  if (symmetric !== undefined)
-    throw new TypeError(`${what}: ${symmetric} cannot be verified with a JWKS (shared secrets are never fetched)`);
-  return new JwksKeySet({
-    uri,
-    cooldownMs: options.jwksCooldownMs ?? 30_000,
-    maxAgeMs: options.jwksMaxAgeMs ?? 600_000,
-    timeoutMs: options.jwksTimeoutMs ?? 5_000,
-  });
 }
 
 function toList(value: string | string[] | undefined): string[] | undefined {

@@ -394,11 +394,13 @@ export function corpusRows(): CorpusRow[] {
   // --- issuer and audience (CVE-2025-30144 class)
   const aud = (name: string, extra: Record<string, unknown>, expect: Expectation = CLAIMS): void =>
     add(name, 'RFC 7519 §4.1.1/§4.1.3, CVE-2025-30144', '/claims', bearer(hsToken(claims(extra))), expect);
-  aud('iss missing', { aud: AUDIENCE });
-  aud('iss as an array containing ours', { iss: [ISSUER], aud: AUDIENCE });
-  aud('iss empty', { iss: '', aud: AUDIENCE });
-  aud('iss with our issuer as a prefix', { iss: `${ISSUER}.evil.example`, aud: AUDIENCE });
-  aud('iss differing in case', { iss: ISSUER.toUpperCase(), aud: AUDIENCE });
+  // A backend with `issuer` passes another issuer's token on (several issuers side by side); one no
+  // backend takes is token_invalid, decided before any signature work (no key for that issuer).
+  aud('iss missing', { aud: AUDIENCE }, INVALID);
+  aud('iss as an array containing ours', { iss: [ISSUER], aud: AUDIENCE }, INVALID);
+  aud('iss empty', { iss: '', aud: AUDIENCE }, INVALID);
+  aud('iss with our issuer as a prefix', { iss: `${ISSUER}.evil.example`, aud: AUDIENCE }, INVALID);
+  aud('iss differing in case', { iss: ISSUER.toUpperCase(), aud: AUDIENCE }, INVALID);
   aud('aud missing', { iss: ISSUER });
   aud('aud empty string', { iss: ISSUER, aud: '' });
   aud('aud empty array', { iss: ISSUER, aud: [] });
