@@ -1,0 +1,117 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { AuthRequest } from '../context/auth-request.interface.js';
+
+/** The members of a `ws` WebSocket this module uses (both drivers serve subscriptions with `ws`). */
+export interface WsSocket {
+  readonly readyState: number;
+  send(data: unknown, ...rest: unknown[]): void;
+  close(code?: number, reason?: string): void;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+/** `WebSocket.OPEN` in `ws`. */
+export const WS_OPEN = 1;
+
+/** Whether a value is a non-null object (or function). */
+export function isObject(value: unknown): value is object {
+  return (typeof value === 'object' && value !== null) || typeof value === 'function';
+}
+
+/**
+ * The carrier of a call on a GraphQL WebSocket connection: its credential is the
+ * connection's, sent once in `connection_init` (`payload`) or on the upgrade request.
+ *
+ * Headers are built from the upgrade request's raw headers, then the payload's string
+ * fields (`payload.headers` if it is an object, else the payload itself), names lower-cased.
+ * `rawHeaders` lists both, so a credential found twice (in the payload and the upgrade
+ * request, or under `authorization` and `Authorization`) is refused as 400
+ * `invalid_request`, like a header sent twice over HTTP.
+ *
+ * Cookies are never read here: a browser sends them with a WebSocket opened from any
+ * site (cross-site WebSocket hijacking) and no CSRF token can travel with it. For the same
+ * reason there is no session. Mercurius copies the payload into the upgrade request's
+ * headers; only its untouched `rawHeaders` are read.
+ */
+export function connectionRequest(payload: unknown, upgrade: IncomingMessage | undefined): AuthRequest {
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  const rawHeaders: string[] = [];
+  const add = (key: string, value: string): void => {
+    const name = key.toLowerCase();
+    if (name === 'cookie') return;
+    rawHeaders.push(name, value);
+    headers[name] ??= value;
+  };
+  const raw = upgrade?.rawHeaders ?? [];
+  for (let i = 0; i + 1 < raw.length; i += 2) add(raw[i]!, raw[i + 1]!);
+  const params =
+    isObject(payload) && isObject((payload as { headers?: unknown }).headers) ? (payload as { headers: object }).headers : payload;
+  if (isObject(params)) {
+    for (const [key, value] of Object.entries(params)) if (typeof value === 'string') add(key, value);
+  }
+  return { headers: headers as IncomingHttpHeaders, method: 'GET', url: upgrade?.url ?? '/', rawHeaders };
+}
+
+/**
+ * The `ws` WebSocket that an upgrade request became (Mercurius does not put it in the
+ * GraphQL context): `ws` keeps it on the request's socket under its `websocket` symbol.
+ */
+export function socketOfUpgrade(upgrade: IncomingMessage | undefined): WsSocket | undefined {
+  const socket = upgrade?.socket as unknown as Record<symbol, unknown> | undefined;
+  if (socket === undefined) return undefined;
+  const key = Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === 'websocket');
+  const websocket = key === undefined ? undefined : socket[key];
+  return isSocket(websocket) ? websocket : undefined;
+}
+
+/** Whether a value looks like a `ws` WebSocket. */
+export function isSocket(value: unknown): value is WsSocket {
+  return (
+    isObject(value) &&
+    typeof (value as Partial<WsSocket>).send === 'function' &&
+    typeof (value as Partial<WsSocket>).close === 'function' &&
+    typeof (value as Partial<WsSocket>).readyState === 'number'
+  );
+}
+
+/** The GraphQL context of one resolver call, as `@nestjs/graphql`'s drivers build it (the fields read here). */
+export interface GraphqlContext {
+  /** Apollo and Mercurius over HTTP: the adapter's request; Apollo over `graphql-ws`: the connection's context. */
+  req?: unknown;
+  /** Mercurius over WebSocket: the upgrade request (a Fastify request). */
+  request?: unknown;
+  /** Mercurius over WebSocket: the `connection_init` payload. */
+  _connectionInit?: unknown;
+  /** Mercurius over HTTP. */
+  reply?: unknown;
+}
+
+/** The `graphql-ws` server context (`graphql-ws/use/ws`), which the Apollo driver hands as `req` to subscriptions. */
+export interface GraphqlWsContext {
+  connectionParams?: unknown;
+  extra: { socket?: WsSocket; request?: IncomingMessage };
+}
+
+/** Whether the Apollo driver's `req` is a `graphql-ws` connection context. */
+export function isGraphqlWsContext(value: unknown): value is GraphqlWsContext {
+  return isObject(value) && 'connectionParams' in value && isObject((value as { extra?: unknown }).extra);
+}
+
+/** Whether a value is an adapter's request (Express or Fastify). */
+export function isHttpRequest(value: unknown): value is AuthRequest {
+  return (
+    isObject(value) && isObject((value as { headers?: unknown }).headers) && typeof (value as { method?: unknown }).method === 'string'
+  );
+}
+
+/** The WebSocket a subscription call runs on, from its resolver arguments; `undefined` for queries and mutations. */
+export function subscriptionSocket(args: readonly unknown[]): WsSocket | undefined {
+  const info = args[3] as { operation?: { operation?: string } } | undefined;
+  if (info?.operation?.operation !== 'subscription') return undefined;
+  const context = args[2] as GraphqlContext | undefined;
+  if (!isObject(context)) return undefined;
+  if (isGraphqlWsContext(context.req)) return context.req.extra.socket;
+  if ('_connectionInit' in context && isHttpRequest(context.request)) {
+    return socketOfUpgrade((context.request as { raw?: IncomingMessage }).raw);
+  }
+  return undefined;
+}
