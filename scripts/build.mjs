@@ -14,6 +14,7 @@ const dist = `${root}dist`;
 const ENTRIES = [
   { esm: 'index', cjs: 'index.js' },
   { esm: 'redis', cjs: 'redis/index.js' },
+  { esm: 'postgres', cjs: 'postgres/index.js' },
 ];
 
 rmSync(dist, { recursive: true, force: true });
@@ -42,3 +43,8 @@ for (const entry of ENTRIES) {
   );
   writeFileSync(`${dist}/esm/${entry.esm}.d.ts`, `${header}export * from '../cjs/${entry.cjs}';\n`);
 }
+
+// The PostgresRevocation migration, shipped as a file (`nestjs-warden/postgres/migration.sql`) for
+// teams that run their own migrations: written from the statements the store runs at start-up.
+mkdirSync(`${dist}/postgres`, { recursive: true });
+writeFileSync(`${dist}/postgres/migration.sql`, require(`${dist}/cjs/postgres/postgres-sql.js`).postgresRevocationSql());
