@@ -26,7 +26,7 @@ export class AuthErrorFilter implements ExceptionFilter<AuthError> {
     // Outside HTTP, each context answers the way its callers read errors (see src/contexts/).
     if (type === 'rpc') return rpcReply(error);
     if (type === 'ws') return wsReply(error, host);
-    if (type === 'graphql') return graphqlReply(error);
+    if (type === 'graphql') return graphqlReply(error, host);
     if (type !== 'http') throw error;
     const adapter = this.adapterHost.httpAdapter;
     const response: unknown = host.switchToHttp().getResponse();

@@ -11,6 +11,7 @@ import { JwtAuthentication } from '../backends/jwt.backend.js';
 import { unclaimedCredential } from '../backends/unclaimed-credential.js';
 import { attachContext } from '../context/attach-context.js';
 import { requestOf } from '../contexts/request-of.js';
+import { watchGraphql } from '../contexts/graphql-subscription.js';
 import { userPermissions } from '../context/user-loader.js';
 import { ContextStorage } from '../context/context-storage.js';
 import { attachCredentialSettings } from '../credentials/credential-settings.js';
@@ -67,7 +68,7 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
       plans.push(
         Promise.resolve(this.planFor(handler, controller)).then((plan) => {
           for (const backend of plan.backends) if (!inUse.has(backend)) inUse.set(backend, where);
-          if (transport !== 'http' && !plan.public) closed.push(`${controller.name}.${name} (${transport})`);
+          if (transport !== 'http' && transport !== 'graphql' && !plan.public) closed.push(`${controller.name}.${name} (${transport})`);
         }),
       );
     }
@@ -88,8 +89,13 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
     if (request === undefined) return andThen(plan, publicOnly, context.getType());
     // First, so everything after it in this call (guards, handler, lazy Observables, filters) reads it.
     this.contextStorage?.enter(request);
-    if (this.config.events?.active === true) return observeGuard(this.config.events, context, request, plan, this.runPlan);
-    return andThen(plan, this.runPlan, context, request);
+    const verdict =
+      this.config.events?.active === true
+        ? observeGuard(this.config.events, context, request, plan, this.runPlan)
+        : andThen(plan, this.runPlan, context, request);
+    // A GraphQL subscription is checked again before each event and at its token's expiry (graphql-subscription.ts).
+    if (context.getType<string>() !== 'graphql') return verdict;
+    return watchGraphql(verdict, context, request, () => andThen(plan, this.runPlan, context, request));
   }
 
   // Made once per guard, not per request: `andThen()` hands them their arguments, so the
