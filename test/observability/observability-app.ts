@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Module, Post, Req, Res, type DynamicMo
 import {
   ApiKeyAuthentication,
   AuthContext,
+  CurrentUser,
   AuthModule,
   JwtAuthentication,
   Permissions,
@@ -65,6 +66,11 @@ export class ObservedController {
   @Get('me')
   me(@AuthContext() context: RequestContext): { userId: string | null; backend: string | null } {
     return { userId: context.userId, backend: context.authBackend };
+  }
+
+  @Get('profile')
+  profile(@CurrentUser() user: unknown): { user: unknown } {
+    return { user };
   }
 
   @Permissions('admin')
