@@ -9,7 +9,7 @@ export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
 /** What a user installs next to the tarball, per NestJS major (both platforms, to run both adapters from one install). */
 export const PEERS = {
-  // NestJS 12: ES modules only. ioredis for the `nestjs-warden/redis` cells.
+  // NestJS 12: ES modules only. ioredis for the `nestjs-warden/redis` cells, pg for `nestjs-warden/postgres`.
   12: [
     '@nestjs/common@12',
     '@nestjs/core@12',
@@ -18,6 +18,7 @@ export const PEERS = {
     'reflect-metadata',
     'rxjs',
     'ioredis',
+    'pg',
   ],
   // NestJS 11 (latest 11.x), CommonJS, with the test toolchain `nest new` sets up (nestjs/typescript-starter's
   // ranges); no ioredis, so this app also shows what a user without it gets from `nestjs-warden/redis`.

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { usePostgres } from '../utils/postgres.js';
 import { useRedis } from '../utils/redis.js';
 import {
   ROOT,
@@ -102,8 +103,9 @@ describe('the tarball', () => {
     const declared = new Set([...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies)]);
     expect([...importers.keys()].filter((name) => !declared.has(name))).toEqual([]);
     expect(Object.keys(pkg.dependencies).filter((name) => !importers.has(name))).toEqual([]);
-    expect(pkg.peerDependenciesMeta).toEqual({ ioredis: { optional: true } });
+    expect(pkg.peerDependenciesMeta).toMatchObject({ ioredis: { optional: true }, pg: { optional: true } });
     expect(importers.get('ioredis')?.every((file) => file.startsWith('cjs/redis/'))).toBe(true);
+    expect(importers.get('pg')?.every((file) => file.startsWith('cjs/postgres/'))).toBe(true);
   });
 
   it('loads no optional peer from the main entry (every module reachable from dist/esm/index.js)', () => {
@@ -224,4 +226,39 @@ describe('TypeScript consumers', () => {
     const result = await node(12, 'tsc nodenext .mts/.cts', [tsc, '-p', 'tsconfig.json']);
     expect(result.code, explain('tsc -p tsconfig.json', result)).toBe(0);
   }, 120_000);
+});
+
+describe('nestjs-warden/postgres', () => {
+  let postgres: { url: string; close(): Promise<void> } | undefined;
+  beforeAll(async () => {
+    postgres = await usePostgres();
+  }, 60_000);
+  afterAll(async () => {
+    await postgres?.close();
+  });
+
+  it('NestJS 12 with pg: import and require() give the same PostgresRevocation, the migration file ships, a store works on a real PostgreSQL', async () => {
+    const result = await node(12, 'postgres subpath', ['postgres.mjs'], { DATABASE_URL: postgres!.url });
+    expect(result.code, explain('postgres.mjs', result)).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout.trim())).toEqual({
+      exportNames: ['PostgresRevocation', 'postgresRevocationSql'],
+      differentFromRequire: [],
+      isRevocationStore: true,
+      migration: expect.stringMatching(/^-- nestjs-warden PostgresRevocation tables/),
+      revoked: true,
+      notRevoked: false,
+    });
+  });
+
+  it('NestJS 11 without pg: the main entry loads; require() and import of the subpath name the package to install', async () => {
+    const message = "nestjs-warden/postgres needs the optional peer dependency 'pg', which is not installed: npm i pg";
+    expect(existsSync(join(apps[11], 'node_modules/pg'))).toBe(false);
+    const required = await node(11, 'require without pg', ['missing-pg.cjs']);
+    expect(required.code, explain('missing-pg.cjs', required)).toBe(0);
+    expect(JSON.parse(required.stdout.trim())).toEqual({ main: true, postgres: message });
+    const imported = await node(11, 'import postgres without pg', ['--input-type=module', '-e', "import 'nestjs-warden/postgres'"]);
+    expect(imported.code).toBe(1);
+    expect(imported.stderr).toContain(`Error: ${message}`);
+  });
 });
