@@ -90,6 +90,8 @@ export type { TokenPair, AccessTokenOptions, LoginOptions, RevokeOptions, Revoke
 export { applySwaggerAuth, type OpenApiDocumentLike } from './swagger/apply-swagger-auth.js';
 export type { SwaggerAuthOptions, SwaggerOAuth2PasswordOptions } from './swagger/swagger-auth.options.js';
 
+export { withCredentials, CREDENTIALS_KEY, type CredentialEnvelope } from './contexts/rpc-envelope.js';
+
 export { Roles } from './decorators/roles.decorator.js';
 export { Scopes } from './decorators/scopes.decorator.js';
 export { HasRole, HasAnyRole, HasAllRoles, HasScope, HasAnyScope, HasAllScopes } from './guards/role.guards.js';

@@ -25,13 +25,13 @@ export function requestOf(host: ArgumentsHost): AuthRequest | undefined {
   const args = host.getArgs() as CallArgs;
   let carrier = args[CARRIER];
   if (carrier === undefined) {
-    carrier = readerFor(type)?.(args) ?? null;
+    carrier = readerFor(type)?.(args, host) ?? null;
     Object.defineProperty(args, CARRIER, { value: carrier, configurable: true });
   }
   return carrier ?? undefined;
 }
 
-function readerFor(type: string): ((args: unknown[]) => AuthRequest | undefined) | undefined {
+function readerFor(type: string): ((args: unknown[], host: ArgumentsHost) => AuthRequest | undefined) | undefined {
   switch (type) {
     case 'graphql':
       return graphqlRequest;
