@@ -15,6 +15,7 @@ const ENTRIES = [
   { esm: 'index', cjs: 'index.js' },
   { esm: 'redis', cjs: 'redis/index.js' },
   { esm: 'postgres', cjs: 'postgres/index.js' },
+  { esm: 'otel', cjs: 'otel/index.js' },
 ];
 
 rmSync(dist, { recursive: true, force: true });
