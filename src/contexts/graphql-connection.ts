@@ -93,7 +93,8 @@ export interface GraphqlWsContext {
 
 /** Whether the Apollo driver's `req` is a `graphql-ws` connection context. */
 export function isGraphqlWsContext(value: unknown): value is GraphqlWsContext {
-  return isObject(value) && 'connectionParams' in value && isObject((value as { extra?: unknown }).extra);
+  // `connectionParams` is set only when the client sent a payload: recognised by its protocol state instead.
+  return isObject(value) && 'connectionInitReceived' in value && isObject((value as { extra?: unknown }).extra);
 }
 
 /** Whether a value is an adapter's request (Express or Fastify). */
