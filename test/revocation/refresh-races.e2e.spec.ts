@@ -4,9 +4,11 @@ import { createCache } from 'cache-manager';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CacheRevocation, InMemoryRevocation, RevocationStore, TokenService, type RevocationQuery } from '../../src/index.js';
+import { PostgresRevocation } from '../../src/postgres/index.js';
 import { RedisRevocation } from '../../src/redis/index.js';
 import { lifecycleModule, SECRET } from '../tokens/lifecycle-app.js';
 import { ADAPTERS, startApp, type TestApp } from '../utils/app.js';
+import { sql, usePostgres } from '../utils/postgres.js';
 import { useRedis } from '../utils/redis.js';
 import { hs, now } from '../utils/tokens.js';
 
@@ -56,20 +58,27 @@ class HookedStore extends RevocationStore implements OnModuleInit, OnModuleDestr
 
 const nextSecond = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
 
-type StoreName = 'memory' | 'redis' | 'cache';
-const cases = ADAPTERS.flatMap((adapter) => (['memory', 'redis', 'cache'] as StoreName[]).map((store) => [adapter, store] as const));
+type StoreName = 'memory' | 'redis' | 'cache' | 'postgres';
+const cases = ADAPTERS.flatMap((adapter) =>
+  (['memory', 'redis', 'cache', 'postgres'] as StoreName[]).map((store) => [adapter, store] as const),
+);
 
 describe.each(cases)('refresh races on %s with the %s store', (adapter, storeName) => {
   let t: TestApp;
   let store: HookedStore;
   let redis: Awaited<ReturnType<typeof useRedis>> | undefined;
+  let postgres: Awaited<ReturnType<typeof usePostgres>> | undefined;
   const prefix = `races-${adapter}-${Date.now()}:`;
+  const tablePrefix = `races_${adapter}_${Date.now() % 100000}_`;
 
   beforeAll(async () => {
     let inner: RevocationStore;
     if (storeName === 'redis') {
       redis = await useRedis();
       inner = new RedisRevocation({ url: redis.url, keyPrefix: prefix });
+    } else if (storeName === 'postgres') {
+      postgres = await usePostgres();
+      inner = new PostgresRevocation({ connectionString: postgres.url, tablePrefix });
     } else if (storeName === 'cache') inner = new CacheRevocation(createCache());
     else inner = new InMemoryRevocation();
     store = new HookedStore(inner);
@@ -78,6 +87,7 @@ describe.each(cases)('refresh races on %s with the %s store', (adapter, storeNam
   afterAll(async () => {
     await t.close();
     await redis?.close();
+    await postgres?.close();
   });
 
   const login = async (id: string) =>
@@ -179,6 +189,13 @@ describe.each(cases)('refresh races on %s with the %s store', (adapter, storeNam
   /** What the store holds: entries in memory, keys under the prefix in Redis. */
   async function entries(): Promise<number> {
     if (store.inner instanceof InMemoryRevocation) return store.inner.size;
+    if (store.inner instanceof PostgresRevocation) {
+      const [revocations, rotations] = ['revocations', 'rotations'].map(
+        (table) => `SELECT count(*)::int AS n FROM "public"."${tablePrefix}${table}"`,
+      );
+      const counted = await Promise.all([revocations!, rotations!].map((text) => sql<{ n: number }>(postgres!.url, text)));
+      return counted.reduce((sum, rows) => sum + rows[0]!.n, 0);
+    }
     const client = new Redis(redis!.url);
     try {
       let count = 0;

@@ -2,7 +2,9 @@ import { performance } from 'node:perf_hooks';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryRevocation, type RevocationQuery, type RevocationStore } from '../../src/index.js';
+import { PostgresRevocation } from '../../src/postgres/index.js';
 import { RedisRevocation } from '../../src/redis/index.js';
+import { usePostgres } from '../utils/postgres.js';
 import { startOwnRedis, type OwnedRedis } from '../utils/redis.js';
 import { StorePool, waitFor } from '../utils/revocations.js';
 
@@ -220,6 +222,31 @@ describe('the store protocol against a reference model (fast-check commands)', (
     it('writes on either instance, checks on either (replica and fresh), rotations on either', async () => {
       await fc.assert(
         fc.asyncProperty(commands, (cmds) => fc.asyncModelRun(() => ({ model: emptyModel(), real: { stores, ns: `r${++runs}:` } }), cmds)),
+        { numRuns: 60 },
+      );
+      expect(stores.every((store) => store.usingReplica)).toBe(true);
+    }, 120_000);
+  });
+
+  describe('PostgresRevocation, two instances on one PostgreSQL', () => {
+    let db: Awaited<ReturnType<typeof usePostgres>>;
+    let stores: PostgresRevocation[];
+    beforeAll(async () => {
+      db = await usePostgres();
+      // A generous timeout: this checks the protocol, not how it fails (the fault suites do).
+      const options = { connectionString: db.url, tablePrefix: `model_${Date.now() % 100000}_`, timeoutMs: 5_000 };
+      stores = [new PostgresRevocation(options), new PostgresRevocation(options)];
+      await Promise.all(stores.map((store) => store.onModuleInit()));
+      await waitFor(() => stores.every((store) => store.usingReplica), 5_000, 'both serving');
+    });
+    afterAll(async () => {
+      await Promise.all(stores.map((store) => store.onModuleDestroy()));
+      await db.close();
+    });
+
+    it('writes on either instance, checks on either (replica and fresh), rotations on either', async () => {
+      await fc.assert(
+        fc.asyncProperty(commands, (cmds) => fc.asyncModelRun(() => ({ model: emptyModel(), real: { stores, ns: `p${++runs}:` } }), cmds)),
         { numRuns: 60 },
       );
       expect(stores.every((store) => store.usingReplica)).toBe(true);
