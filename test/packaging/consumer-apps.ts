@@ -19,6 +19,7 @@ export const PEERS = {
     'rxjs',
     'ioredis',
     'pg',
+    '@opentelemetry/api@^1.9.0',
   ],
   // NestJS 11 (latest 11.x), CommonJS, with the test toolchain `nest new` sets up (nestjs/typescript-starter's
   // ranges); no ioredis, so this app also shows what a user without it gets from `nestjs-warden/redis`.

@@ -106,6 +106,8 @@ describe('the tarball', () => {
     expect(pkg.peerDependenciesMeta).toMatchObject({ ioredis: { optional: true }, pg: { optional: true } });
     expect(importers.get('ioredis')?.every((file) => file.startsWith('cjs/redis/'))).toBe(true);
     expect(importers.get('pg')?.every((file) => file.startsWith('cjs/postgres/'))).toBe(true);
+    expect(pkg.peerDependenciesMeta).toMatchObject({ '@opentelemetry/api': { optional: true } });
+    expect(importers.get('@opentelemetry/api')?.every((file) => file.startsWith('cjs/otel/'))).toBe(true);
   });
 
   it('loads no optional peer from the main entry (every module reachable from dist/esm/index.js)', () => {
@@ -258,6 +260,33 @@ describe('nestjs-warden/postgres', () => {
     expect(required.code, explain('missing-pg.cjs', required)).toBe(0);
     expect(JSON.parse(required.stdout.trim())).toEqual({ main: true, postgres: message });
     const imported = await node(11, 'import postgres without pg', ['--input-type=module', '-e', "import 'nestjs-warden/postgres'"]);
+    expect(imported.code).toBe(1);
+    expect(imported.stderr).toContain(`Error: ${message}`);
+  });
+});
+
+describe('nestjs-warden/otel', () => {
+  it('NestJS 12 with @opentelemetry/api: import and require() give the same functions; an app is instrumented and answers', async () => {
+    const result = await node(12, 'otel subpath', ['otel.mjs']);
+    expect(result.code, explain('otel.mjs', result)).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout.trim())).toEqual({
+      exportNames: ['WARDEN_METRICS', 'WardenTelemetry', 'instrumentAuth'],
+      differentFromRequire: [],
+      listening: true,
+      status: 401,
+      stopped: true,
+    });
+  });
+
+  it('NestJS 11 without @opentelemetry/api: the main entry loads; require() and import of the subpath name the package to install', async () => {
+    const message =
+      "nestjs-warden/otel needs the optional peer dependency '@opentelemetry/api', which is not installed: npm i @opentelemetry/api";
+    expect(existsSync(join(apps[11], 'node_modules/@opentelemetry/api'))).toBe(false);
+    const required = await node(11, 'require without @opentelemetry/api', ['missing-otel.cjs']);
+    expect(required.code, explain('missing-otel.cjs', required)).toBe(0);
+    expect(JSON.parse(required.stdout.trim())).toEqual({ main: true, otel: message });
+    const imported = await node(11, 'import otel without @opentelemetry/api', ['--input-type=module', '-e', "import 'nestjs-warden/otel'"]);
     expect(imported.code).toBe(1);
     expect(imported.stderr).toContain(`Error: ${message}`);
   });
