@@ -71,7 +71,16 @@ function handshakeOf(client: Client): WsHandshake | undefined | null {
 
 function connectionOf(handshake: WsHandshake | undefined): Connection {
   if (handshake === undefined) {
-    return { headers: {}, rawHeaders: [], url: '/', cookie: undefined, origin: undefined, host: undefined, badAuth: undefined, unseen: true };
+    return {
+      headers: {},
+      rawHeaders: [],
+      url: '/',
+      cookie: undefined,
+      origin: undefined,
+      host: undefined,
+      badAuth: undefined,
+      unseen: true,
+    };
   }
   const { cookie, ...headers } = handshake.headers;
   const fromAuth = authCredential(handshake.auth);
@@ -84,7 +93,16 @@ function connectionOf(handshake: WsHandshake | undefined): Connection {
     badAuth = fromAuth.reason;
   }
   const origin = single(handshake.headers.origin);
-  return { headers, rawHeaders: handshake.rawHeaders, url: handshake.url, cookie, origin, host: single(headers.host), badAuth, unseen: false };
+  return {
+    headers,
+    rawHeaders: handshake.rawHeaders,
+    url: handshake.url,
+    cookie,
+    origin,
+    host: single(headers.host),
+    badAuth,
+    unseen: false,
+  };
 }
 
 /**
@@ -99,7 +117,9 @@ function authCredential(auth: unknown): string | { reason: string } | undefined 
     return { reason: 'The auth payload carries both `token` and `authorization`' };
   }
   if (token !== undefined && token !== null) {
-    return typeof token === 'string' && token.length > 0 ? `Bearer ${token}` : { reason: 'The auth payload `token` must be a non-empty string' };
+    return typeof token === 'string' && token.length > 0
+      ? `Bearer ${token}`
+      : { reason: 'The auth payload `token` must be a non-empty string' };
   }
   if (authorization !== undefined && authorization !== null) {
     return typeof authorization === 'string' && authorization.length > 0

@@ -28,7 +28,7 @@ export function originAllowed(origin: string | undefined, host: string | undefin
 export function resolveAllowedOrigins(websocket: { allowedOrigins?: unknown } | undefined): ReadonlySet<string> {
   if (websocket === undefined) return new Set();
   if (typeof websocket !== 'object' || websocket === null) {
-    throw new TypeError('AuthModule: `websocket` must be an object, e.g. { allowedOrigins: [\'https://app.example.com\'] }');
+    throw new TypeError("AuthModule: `websocket` must be an object, e.g. { allowedOrigins: ['https://app.example.com'] }");
   }
   const list = websocket.allowedOrigins;
   if (list === undefined) return new Set();

@@ -83,7 +83,8 @@ function afterRefusal(client: unknown, error: AuthError, ack: ((body: AuthErrorB
  */
 export function closeCode(error: AuthError): number | undefined {
   const status = error.getStatus();
-  const closes = (status === 401 && error.code !== 'credentials_missing') || error.code === 'csrf_failed' || error.code === 'invalid_request';
+  const closes =
+    (status === 401 && error.code !== 'credentials_missing') || error.code === 'csrf_failed' || error.code === 'invalid_request';
   return closes ? 4000 + status : undefined;
 }
 
@@ -104,10 +105,18 @@ interface SocketIoSocket {
 
 function isNativeWs(client: unknown): client is NativeWs {
   const c = client as Partial<NativeWs> | null;
-  return typeof c === 'object' && c !== null && typeof c.readyState === 'number' && typeof c.send === 'function' && typeof c.close === 'function';
+  return (
+    typeof c === 'object' && c !== null && typeof c.readyState === 'number' && typeof c.send === 'function' && typeof c.close === 'function'
+  );
 }
 
 function isSocketIo(client: unknown): client is SocketIoSocket {
   const c = client as Partial<SocketIoSocket> | null;
-  return typeof c === 'object' && c !== null && typeof c.handshake === 'object' && typeof c.emit === 'function' && typeof c.disconnect === 'function';
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.handshake === 'object' &&
+    typeof c.emit === 'function' &&
+    typeof c.disconnect === 'function'
+  );
 }
