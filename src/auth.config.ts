@@ -11,6 +11,7 @@ import type { Guard } from './guards/guard.interface.js';
 import { IsAuthenticated } from './guards/permission.guards.js';
 import { RevocationStore } from './revocation/revocation.store.js';
 import { CredentialSettings } from './credentials/credential-settings.js';
+import { resolveAllowedOrigins } from './contexts/ws-origin.js';
 import { assertGuards } from './guards/guard-check.js';
 import { TokenSigner } from './jwt/token-signer.js';
 import { AuthEvents } from './events/auth-events.js';
@@ -56,7 +57,7 @@ export class AuthConfig implements OnModuleInit {
     this.revocation = revocation;
     attachStore(revocation, this.events);
     this.signer = options.tokens === undefined ? undefined : new TokenSigner(options.tokens);
-    this.credentials = new CredentialSettings(options.tokens);
+    this.credentials = new CredentialSettings(options.tokens, resolveAllowedOrigins(options.websocket));
   }
 
   async onModuleInit(): Promise<void> {

@@ -10,6 +10,7 @@ import { ContextStorage } from './context/context-storage.js';
 import { AuthEvents } from './events/auth-events.js';
 import { EventEmitterBridge } from './events/event-emitter.bridge.js';
 import { WardenGuard } from './guards/warden.guard.js';
+import { WsHandshakes } from './contexts/ws-handshakes.js';
 import { InMemoryRevocation } from './revocation/in-memory-revocation.store.js';
 import { RevocationStore } from './revocation/revocation.store.js';
 import { TokenService } from './tokens/token.service.js';
@@ -38,6 +39,7 @@ import { TokenService } from './tokens/token.service.js';
     TokenService,
     ContextStorage,
     AuthContextService,
+    WsHandshakes,
     { provide: AuthEvents, inject: [AuthConfig], useFactory: (config: AuthConfig): AuthEvents => config.events },
     EventEmitterBridge,
     { provide: APP_GUARD, useClass: WardenGuard },

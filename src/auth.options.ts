@@ -143,4 +143,20 @@ export interface AuthModuleOptions {
    * @default on when a class injects `AuthContextService`
    */
   contextStorage?: boolean;
+  /** WebSocket gateways (`@nestjs/websockets`, socket.io and ws adapters). */
+  websocket?: WebSocketOptions;
+}
+
+/** How WebSocket gateways accept credentials. */
+export interface WebSocketOptions {
+  /**
+   * Origins (`scheme://host[:port]`) whose WebSocket handshakes may authenticate with a cookie,
+   * besides the handshake's own host. A browser sends cookies on a cross-site WebSocket handshake
+   * and a WebSocket carries no CSRF header, so a cookie credential is read only when the
+   * handshake's `Origin` is absent (not a browser's cross-origin request), has the `Host`'s host
+   * and port, or is listed here; otherwise a protected message is 403 `csrf_failed`. A token in
+   * the `Authorization` header or the socket.io `auth` payload is not affected.
+   * @default [] (same origin only)
+   */
+  allowedOrigins?: string[];
 }

@@ -1,6 +1,7 @@
 export { AuthModule } from './auth.module.js';
 export type {
   AuthModuleOptions,
+  WebSocketOptions,
   AuthenticationBackendRef,
   TokenOptions,
   TokenCookieOptions,
@@ -100,3 +101,4 @@ export { RoleClaims, type ClaimMapping, type ClaimsMappingOptions } from './jwt/
 
 export { AuthEvents } from './events/auth-events.js';
 export type * from './events/auth-event.interface.js';
+export { keepWsHandshake } from './contexts/ws-handshakes.js';

@@ -4,6 +4,8 @@ import { graphqlRequest } from './graphql.context.js';
 import { rpcRequest } from './rpc.context.js';
 import { wsRequest } from './ws.context.js';
 
+export { wsGuarded, wsGuarding } from './ws-refusal.js';
+
 /** Where a non-HTTP call's carrier is kept: on the call's own arguments array. */
 const CARRIER = Symbol('warden:carrier');
 

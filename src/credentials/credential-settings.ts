@@ -14,7 +14,11 @@ export class CredentialSettings {
   /** The CSRF token of a JWT login family; `undefined` without `tokens`. */
   readonly csrfTokenFor: ((family: string) => string) | undefined;
 
-  constructor(tokens: TokenOptions | undefined) {
+  /** `websocket.allowedOrigins`, normalised: origins whose WebSocket handshakes may authenticate with a cookie. */
+  readonly webSocketOrigins: ReadonlySet<string>;
+
+  constructor(tokens: TokenOptions | undefined, webSocketOrigins: ReadonlySet<string> = new Set()) {
+    this.webSocketOrigins = webSocketOrigins;
     this.cookies = resolveCookieSettings(tokens?.cookies);
     this.csrfTokenFor = csrfTokenDeriver(tokens);
   }

@@ -10,7 +10,7 @@ import { assertUniqueNames } from '../backends/backend-name.js';
 import { JwtAuthentication } from '../backends/jwt.backend.js';
 import { unclaimedCredential } from '../backends/unclaimed-credential.js';
 import { attachContext } from '../context/attach-context.js';
-import { requestOf } from '../contexts/request-of.js';
+import { requestOf, wsGuarded, wsGuarding } from '../contexts/request-of.js';
 import { watchGraphql } from '../contexts/graphql-subscription.js';
 import { userPermissions } from '../context/user-loader.js';
 import { ContextStorage } from '../context/context-storage.js';
@@ -83,6 +83,7 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
   }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    if (context.getType() === 'ws' && !wsGuarding(context)) return wsGuarded(context, this); // gateways skip global filters
     const request = requestOf(context);
     const plan = this.planFor(context.getHandler() as Handler, context.getClass() as Controller);
     // A context this module cannot read a credential from: fail closed, only a handler resolved public gets through.
