@@ -1,5 +1,6 @@
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import type { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { assertFieldResolversGuarded } from '../contexts/graphql-field-check.js';
 
 /** A handler method, as Nest hands it to guards (`context.getHandler()`). */
 export type Handler = (...args: never[]) => unknown;
@@ -32,7 +33,11 @@ const WS_MESSAGE_MAPPING = 'websockets:message_mapping';
  * on providers.
  */
 export function discoverHandlers(discovery: DiscoveryService, scanner: MetadataScanner): DiscoveredHandler[] {
-  return [...handlersOf(scanner, discovery.getControllers(), httpOrRpc), ...handlersOf(scanner, discovery.getProviders(), graphqlOrWs)];
+  const providers = discovery.getProviders();
+  const handlers = [...handlersOf(scanner, discovery.getControllers(), httpOrRpc), ...handlersOf(scanner, providers, graphqlOrWs)];
+  // GraphQL field resolvers run guards only when the GraphQL module says so: refuse decorators that would not apply.
+  assertFieldResolversGuarded(providers, handlers);
+  return handlers;
 }
 
 /** The methods of these classes that `transportOf` recognises as handlers. */

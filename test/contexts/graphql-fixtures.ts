@@ -1,4 +1,4 @@
-import { Injectable, Module, type DynamicModule } from '@nestjs/common';
+import { Injectable, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { Args, Field, ID, Mutation, ObjectType, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
 import { EventEmitter, on } from 'node:events';
 import {
@@ -179,7 +179,7 @@ export class PostFieldsResolver {
 }
 
 /** The module under test; `graphql` is the driver's `GraphQLModule.forRoot(...)`. */
-export function appModule(graphql: DynamicModule, resolvers: Function[] = [RootResolver, OpenResolver, ReportResolver]): Function {
+export function appModule(graphql: DynamicModule, resolvers: Function[] = [RootResolver, OpenResolver, ReportResolver]): Type<unknown> {
   @Module({
     imports: [
       AuthModule.forRoot({

@@ -67,7 +67,7 @@ describe.each(Object.keys(DRIVERS) as (keyof typeof DRIVERS)[])('GraphQL subscri
       {
         // graphql-ws sends a refused subscribe as one `next` result with `errors`, then `complete`.
         next: (value) => {
-          if (value.errors !== undefined) run.errors.push(...(value.errors as Run['errors']));
+          if (value.errors !== undefined) run.errors.push(...(value.errors as unknown as Run['errors']));
           else run.values.push(value.data);
         },
         error: (error) => {
