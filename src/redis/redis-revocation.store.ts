@@ -5,6 +5,8 @@ import type { RevocationKind } from '../revocation/revocation-set.js';
 import { ReplicaEngine } from '../revocation/replica-engine.js';
 import { bounded } from '../revocation/replica-engine.source.js';
 import { RevocationStore, type RevocationQuery } from '../revocation/revocation.store.js';
+import type { EventSink, ObservableStore, ReplicaState } from '../events/auth-event.interface.js';
+import { StoreHealth, traced } from '../events/traced-work.js';
 import { cutoffRefuses, decodeCutoff, encodeCutoff, userCutoff, type UserCutoff } from '../revocation/user-cutoff.js';
 import { RedisLogSource } from './redis-replica.js';
 import { resolveSettings, type RedisRevocationOptions, type RedisRevocationSettings } from './redis-revocation.options.js';
@@ -31,7 +33,7 @@ import { KIND_CODES, RedisKeys, withScripts, type WardenRedis } from './redis-sc
  * AuthModule.forRoot({ authentication: [...], revocation: new RedisRevocation({ url: process.env.REDIS_URL }) })
  * ```
  */
-export class RedisRevocation extends RevocationStore implements OnModuleInit, OnModuleDestroy {
+export class RedisRevocation extends RevocationStore implements OnModuleInit, OnModuleDestroy, ObservableStore {
   private readonly settings: RedisRevocationSettings;
   private readonly keys: RedisKeys;
   private readonly redis: WardenRedis;
@@ -41,6 +43,9 @@ export class RedisRevocation extends RevocationStore implements OnModuleInit, On
   private policy: 'pending' | 'ok' | Error = 'pending';
   private readonly policyChecked: Promise<void>;
   private closed = false;
+  /** Outages reported once each (`store.unavailable` / `store.recovered`), and the app's events for spans. */
+  private readonly health = new StoreHealth('redis');
+  private events: EventSink | undefined;
 
   constructor(options: RedisRevocationOptions = {}) {
     super();
@@ -91,7 +96,7 @@ export class RedisRevocation extends RevocationStore implements OnModuleInit, On
   }
 
   async rotate(family: string, current: string, next: string, expiresAt: number): Promise<boolean> {
-    const rotated = await this.command(() => this.redis.wardenRotate(this.keys.rotation(family), current, next, exat(expiresAt)));
+    const rotated = await this.command(() => this.redis.wardenRotate(this.keys.rotation(family), current, next, exat(expiresAt)), 'rotate');
     return rotated === 1;
   }
 
@@ -129,7 +134,7 @@ export class RedisRevocation extends RevocationStore implements OnModuleInit, On
     ];
     const present = keys.filter((key): key is string => key !== undefined);
     if (present.length === 0) return false;
-    const values = await this.command(() => this.redis.mget(...present));
+    const values = await this.command(() => this.redis.mget(...present), 'isRevoked');
     let index = 0;
     for (const key of keys) {
       if (key === undefined) continue;
@@ -146,12 +151,27 @@ export class RedisRevocation extends RevocationStore implements OnModuleInit, On
     if (exp <= Date.now() / 1000) return;
     const { entry, log, seq } = { entry: this.keys.entry(kind, id), log: this.keys.log, seq: this.keys.seq };
     const code = KIND_CODES[kind];
-    await this.command(() => this.redis.wardenRevoke(entry, log, seq, code, id, exp, encodeCutoff(cutoff), this.settings.streamMaxLength));
+    await this.command(
+      () => this.redis.wardenRevoke(entry, log, seq, code, id, exp, encodeCutoff(cutoff), this.settings.streamMaxLength),
+      'revoke',
+    );
     this.replica.apply(kind, id, exp, cutoff);
   }
 
+  /** Reports outages, replica demotions and spans to the app's events (called by `AuthModule`). */
+  attachEvents(events: EventSink): void {
+    this.events = events;
+    this.health.attach(events);
+    this.replica.attachEvents(events, 'redis');
+  }
+
+  /** The local replica's state (entries, staleness, serving), read by `nestjs-warden/otel`'s gauges. */
+  get replicaState(): ReplicaState {
+    return this.replica.state;
+  }
+
   /** One command to Redis: bounded by `timeoutMs`, failing closed; a failure demotes the replica. */
-  private async command<T>(operation: () => Promise<T>): Promise<T> {
+  private async command<T>(operation: () => Promise<T>, name: string): Promise<T> {
     if (this.policy !== 'ok') {
       throw new AuthUnavailableError(
         'The revocation store is not ready',
@@ -159,9 +179,13 @@ export class RedisRevocation extends RevocationStore implements OnModuleInit, On
       );
     }
     try {
-      return await bounded(operation(), this.settings.timeoutMs);
+      const attributes = { 'db.system.name': 'redis', 'warden.store.operation': name };
+      const answer = await traced(this.events, 'warden.revocation.redis', attributes, () => bounded(operation(), this.settings.timeoutMs));
+      this.health.answered();
+      return answer;
     } catch (error) {
-      this.replica.demote();
+      this.replica.demote(`a Redis command failed: ${name}`);
+      this.health.failed(error);
       throw error;
     }
   }

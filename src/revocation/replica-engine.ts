@@ -1,4 +1,7 @@
 import { performance } from 'node:perf_hooks';
+import type { EventSink, ReplicaState } from '../events/auth-event.interface.js';
+import { describeError } from '../events/event-log.js';
+import { ReplicaWatch } from '../events/replica-watch.js';
 import {
   bounded,
   CommandTimeout,
@@ -54,6 +57,8 @@ export class ReplicaEngine<P> {
   /** Ends the pause between two failed attempts early (on stop). */
   private wake: (() => void) | undefined;
   private readonly sweeper: NodeJS.Timeout;
+  /** Reports demotions and restorations to the app's events (`attachEvents`). */
+  private readonly watch = new ReplicaWatch();
 
   constructor(
     private readonly source: ReplicaSource<P>,
@@ -100,6 +105,16 @@ export class ReplicaEngine<P> {
     return this.set !== undefined && this.complete && this.current();
   }
 
+  /** Reports `replica.demoted` / `replica.restored` to `events`, as the store named `store`. */
+  attachEvents(events: EventSink, store: string): void {
+    this.watch.attach(events, store);
+  }
+
+  /** What gauges read: entries held, time since last current (ms), whether it serves. */
+  get state(): ReplicaState {
+    return { entries: this.set?.size ?? 0, stalenessMs: performance.now() - this.freshAsOf, serving: this.serving };
+  }
+
   /** Records a revocation this instance wrote, so it is refused here at once. */
   apply(kind: RevocationKind, id: string, expiresAt: number, cutoff: UserCutoff): void {
     if (this.set !== undefined && !this.set.add(kind, id, expiresAt, cutoff)) this.complete = false;
@@ -107,8 +122,9 @@ export class ReplicaEngine<P> {
   }
 
   /** A command to the store failed or timed out: answer from the store until the log is read again. */
-  demote(): void {
+  demote(reason = 'a command failed'): void {
     this.demotedAt = performance.now();
+    this.watch.update(false, reason);
   }
 
   private current(): boolean {
@@ -126,7 +142,7 @@ export class ReplicaEngine<P> {
         failures = 0;
       } catch (error) {
         if (this.stopped) return;
-        this.demote();
+        this.demote(`reading the log failed: ${describeError(error)}`);
         // A read that got no answer at all (a silent partition sends no FIN or RST): drop that
         // connection and open a new one, rather than wait for TCP to notice.
         if (error instanceof Error && error.cause instanceof CommandTimeout) this.source.reconnect();
@@ -162,6 +178,7 @@ export class ReplicaEngine<P> {
     if (target === undefined) return;
     if (!this.replay(entries, (kind, id, exp, cutoff) => target.add(kind, id, exp, cutoff) || (this.complete = false))) return;
     if (entries.length < BATCH) this.freshAsOf = sentAt;
+    this.watch.update(this.serving, '');
   }
 
   /**
