@@ -2,7 +2,7 @@ import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common'
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Observable } from 'rxjs';
 import { AuthConfig } from './auth.config.js';
-import { AuthError } from './auth.errors.js';
+import { AuthError, InsufficientUserAuthenticationError } from './auth.errors.js';
 import { observeRefusal } from './events/request-observer.js';
 import { graphqlReply } from './contexts/graphql.context.js';
 import { rpcReply } from './contexts/rpc.context.js';
@@ -43,8 +43,18 @@ export function challengeFor(error: AuthError, realm: string): string | undefine
   if (status !== 401 && status !== 400) return undefined;
   let challenge = `Bearer realm="${quote(realm)}"`;
   if (status === 400) challenge += ', error="invalid_request"';
+  else if (error instanceof InsufficientUserAuthenticationError) challenge += stepUpParameters(error);
   else if (error.invalidToken) challenge += `, error="invalid_token", error_description="${quote(error.message)}"`;
   return challenge;
+}
+
+/** RFC 9470 §3: the step-up error, and the `max_age` or `acr_values` that would satisfy the route. */
+function stepUpParameters(error: InsufficientUserAuthenticationError): string {
+  const { maxAge, acrValues } = error.stepUp;
+  let parameters = `, error="insufficient_user_authentication", error_description="${quote(error.message)}"`;
+  if (maxAge !== undefined) parameters += `, max_age=${Math.max(0, Math.floor(maxAge))}`;
+  if (acrValues !== undefined && acrValues.length > 0) parameters += `, acr_values="${quote(acrValues.join(' '))}"`;
+  return parameters;
 }
 
 /** RFC 6750 §3: error_description is limited to printable ASCII without `"` and `\`. */

@@ -8,6 +8,7 @@ import {
   CredentialsMissingError,
   CsrfFailedError,
   FreshTokenRequiredError,
+  InsufficientUserAuthenticationError,
   InvalidRequestError,
   PermissionDeniedError,
   SessionInvalidError,
@@ -24,7 +25,7 @@ import {
 
 type ErrorClass = new (message?: string) => AuthError;
 /** What the response carries: `none` (no WWW-Authenticate), `challenge` (realm only), `invalid_token`, `invalid_request`. */
-type Challenge = 'none' | 'challenge' | 'invalid_token' | 'invalid_request';
+type Challenge = 'none' | 'challenge' | 'invalid_token' | 'invalid_request' | 'step_up';
 
 // API.md "Errors", one row per code. A Record over AuthErrorCode: a new code does not type-check
 // until it has its row here.
@@ -45,6 +46,7 @@ const table: Record<AuthErrorCode, [ErrorClass, number, Challenge]> = {
   fresh_token_required: [FreshTokenRequiredError, 403, 'none'],
   csrf_failed: [CsrfFailedError, 403, 'none'],
   auth_unavailable: [AuthUnavailableError, 503, 'none'],
+  insufficient_user_authentication: [InsufficientUserAuthenticationError, 401, 'step_up'],
 };
 const rows = Object.entries(table).map(([code, [type, status, challenge]]) => [code, type, status, challenge] as const);
 const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' };
@@ -59,6 +61,8 @@ function expectedChallenge(challenge: Challenge, message: string, realm = 'api')
       return `Bearer realm="${realm}", error="invalid_request"`;
     case 'invalid_token':
       return `Bearer realm="${realm}", error="invalid_token", error_description="${message}"`;
+    case 'step_up':
+      return `Bearer realm="${realm}", error="insufficient_user_authentication", error_description="${message}"`;
   }
 }
 
@@ -101,6 +105,29 @@ describe('one AuthError subclass per code (API.md error table)', () => {
     const first = new TokenExpiredError();
     (first.toJSON() as { message: string }).message = 'changed';
     expect(new TokenExpiredError().toJSON().message).toBe('The token has expired');
+  });
+});
+
+describe('step-up challenge (RFC 9470 §3)', () => {
+  it('names max_age, as a number of seconds', () => {
+    const error = new InsufficientUserAuthenticationError('More recent authentication is required', { maxAge: 300 });
+    expect(challengeFor(error, 'api')).toBe(
+      'Bearer realm="api", error="insufficient_user_authentication", error_description="More recent authentication is required", max_age=300',
+    );
+  });
+
+  it('names acr_values, space-separated and quoted', () => {
+    const error = new InsufficientUserAuthenticationError('A stronger authentication is required', { acrValues: ['mfa', 'phr'] });
+    expect(challengeFor(error, 'api')).toBe(
+      'Bearer realm="api", error="insufficient_user_authentication", error_description="A stronger authentication is required", acr_values="mfa phr"',
+    );
+  });
+
+  it('strips what could break out of the quoted strings', () => {
+    const error = new InsufficientUserAuthenticationError('bad "quote"\r\nX-Injected: 1', { acrValues: ['a"b\\c'] });
+    expect(challengeFor(error, 'api')).toBe(
+      'Bearer realm="api", error="insufficient_user_authentication", error_description="bad quoteX-Injected: 1", acr_values="abc"',
+    );
   });
 });
 

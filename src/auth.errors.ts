@@ -17,7 +17,8 @@ export type AuthErrorCode =
   | 'permission_denied'
   | 'fresh_token_required'
   | 'csrf_failed'
-  | 'auth_unavailable';
+  | 'auth_unavailable'
+  | 'insufficient_user_authentication';
 
 /** The JSON body of every auth failure. */
 export interface AuthErrorBody {
@@ -176,5 +177,29 @@ export class CsrfFailedError extends AuthError {
 export class AuthUnavailableError extends AuthError {
   constructor(message = 'Authentication is temporarily unavailable', options?: { cause?: unknown }) {
     super(503, 'auth_unavailable', message, options);
+  }
+}
+
+/** What a step-up refusal asks for (RFC 9470 §3): a login no older than `maxAge` seconds, or one of `acrValues`. */
+export interface StepUpChallenge {
+  /** The allowable seconds since the user last authenticated (`max_age`). */
+  maxAge?: number;
+  /** The authentication context class references that would do (`acr_values`), in order of preference. */
+  acrValues?: readonly string[];
+}
+
+/**
+ * 401 `insufficient_user_authentication` (RFC 9470): the token is valid, but the login behind it
+ * is too old (`auth_time`) or too weak (`acr`) for this route. The client sends the user through
+ * the authorization server again, with the `max_age` or `acr_values` the `WWW-Authenticate`
+ * challenge names, and retries with the new token.
+ */
+export class InsufficientUserAuthenticationError extends AuthError {
+  /** What the challenge asks for. */
+  readonly stepUp: Readonly<StepUpChallenge>;
+
+  constructor(message = 'A more recent or stronger authentication is required', stepUp: StepUpChallenge = {}) {
+    super(401, 'insufficient_user_authentication', message);
+    this.stepUp = Object.freeze({ ...stepUp });
   }
 }

@@ -78,6 +78,8 @@ export {
   HasAllPermissions,
 } from './guards/permission.guards.js';
 export { WardenGuard } from './guards/warden.guard.js';
+export { AuthenticatedWithin, RequiresAcr } from './guards/step-up.guards.js';
+export { InsufficientUserAuthenticationError, type StepUpChallenge } from './auth.errors.js';
 
 export { RevocationStore, type RevocationQuery } from './revocation/revocation.store.js';
 export { InMemoryRevocation, type InMemoryRevocationOptions } from './revocation/in-memory-revocation.store.js';
