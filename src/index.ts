@@ -95,6 +95,10 @@ export type { SwaggerAuthOptions, SwaggerOAuth2PasswordOptions } from './swagger
 
 export { withCredentials, CREDENTIALS_KEY, type CredentialEnvelope } from './contexts/rpc-envelope.js';
 
+export { securityReport } from './report/security-report.js';
+export { formatSecurityReport } from './report/format-security-report.js';
+export type { RouteSecurity, RouteTransport } from './report/route-security.interface.js';
+
 export { Roles } from './decorators/roles.decorator.js';
 export { Scopes } from './decorators/scopes.decorator.js';
 export { HasRole, HasAnyRole, HasAllRoles, HasScope, HasAnyScope, HasAllScopes } from './guards/role.guards.js';
