@@ -68,7 +68,7 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
       plans.push(
         Promise.resolve(this.planFor(handler, controller)).then((plan) => {
           for (const backend of plan.backends) if (!inUse.has(backend)) inUse.set(backend, where);
-          if (transport !== 'http' && transport !== 'rpc' && transport !== 'graphql' && !plan.public) closed.push(`${controller.name}.${name} (${transport})`);
+          if (transport !== 'http' && transport !== 'rpc' && transport !== 'graphql' && transport !== 'ws' && !plan.public) closed.push(`${controller.name}.${name} (${transport})`);
         }),
       );
     }
