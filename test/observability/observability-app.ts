@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Module, Post, Req, Res, type DynamicModule } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Module, Post, Req, Res, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
 import {
   ApiKeyAuthentication,
   AuthContext,
@@ -81,7 +81,7 @@ export class ObservedController {
 }
 
 /** The module under test; `extra` overrides options (a revocation store, a user loader). */
-export function observedModule(extra: Partial<AuthModuleOptions> = {}, imports: DynamicModule[] = []): { imports: unknown[] } {
+export function observedModule(extra: Partial<AuthModuleOptions> = {}, imports: DynamicModule[] = []): ModuleMetadata {
   @Module({
     imports: [
       ...imports,
