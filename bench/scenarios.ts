@@ -24,6 +24,12 @@ export interface Scenario {
   context?: 'read' | 'off';
   /** nestjs-warden only: `RedisRevocation` as the module's store. */
   redis?: boolean;
+  /**
+   * nestjs-warden only: who observes the app. `'listener'` subscribes one `AuthEvents` listener
+   * (it counts events); `'otel'` installs the OpenTelemetry SDK as an app would (a MeterProvider with
+   * a periodic reader, a TracerProvider with a batch processor) and `instrumentAuth`.
+   */
+  observe?: 'listener' | 'otel';
   /** A row that needs a part still being built: the export the built package must have. */
   requires?: { exportName: string; file: string };
   /** Kept by `--quick`. */
@@ -63,6 +69,24 @@ export const SCENARIOS: readonly Scenario[] = [
     app: 'warden',
     token: 'HS256',
     redis: true,
+    quick: true,
+  },
+  {
+    id: 'events',
+    label: 'nestjs-warden HS256 + an AuthEvents listener',
+    app: 'warden',
+    token: 'HS256',
+    observe: 'listener',
+    requires: { exportName: 'AuthEvents', file: 'src/events/auth-events.ts' },
+    quick: true,
+  },
+  {
+    id: 'otel',
+    label: 'nestjs-warden HS256 + OpenTelemetry SDK (nestjs-warden/otel)',
+    app: 'warden',
+    token: 'HS256',
+    observe: 'otel',
+    requires: { exportName: 'AuthEvents', file: 'src/otel/warden-telemetry.ts' },
     quick: true,
   },
 ];

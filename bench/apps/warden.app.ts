@@ -1,6 +1,14 @@
-import { Controller, Get, Module, type Type } from '@nestjs/common';
+import { Controller, Get, Inject, Injectable, Module, type OnApplicationBootstrap, type Type } from '@nestjs/common';
 import * as warden from 'nestjs-warden';
-import { AuthContextService, AuthModule, JwtAuthentication, Permissions, type AuthenticationBackend, type RevocationStore } from 'nestjs-warden';
+import {
+  AuthContextService,
+  AuthEvents,
+  AuthModule,
+  JwtAuthentication,
+  Permissions,
+  RevocationStore,
+  type AuthenticationBackend,
+} from 'nestjs-warden';
 import { RedisRevocation } from 'nestjs-warden/redis';
 import type { Fixtures } from '../fixtures.js';
 import type { Scenario } from '../scenarios.js';
@@ -52,7 +60,22 @@ export function createModule(scenario: Scenario, fixtures: Fixtures, redisUrl: s
     }
   }
 
+  /** The `events` and `otel` rows: who observes the app, set up once it is built. */
+  @Injectable()
+  class Observers implements OnApplicationBootstrap {
+    constructor(
+      @Inject(AuthEvents) private readonly events: AuthEvents,
+      @Inject(RevocationStore) private readonly store: RevocationStore,
+    ) {}
+    async onApplicationBootstrap(): Promise<void> {
+      const observe = await import('./observe.js');
+      if (scenario.observe === 'listener') observe.subscribeListener(this.events);
+      if (scenario.observe === 'otel') await observe.installOtel(this.events, this.store);
+    }
+  }
+
   @Module({
+    providers: scenario.observe === undefined ? [] : [Observers],
     imports: [
       AuthModule.forRoot({
         authentication,
