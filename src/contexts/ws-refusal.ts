@@ -2,10 +2,10 @@ import type { ArgumentsHost } from '@nestjs/common';
 import { AuthError, type AuthErrorBody } from '../auth.errors.js';
 import { isPending } from '../auth.policy.js';
 
-/** Set on a call's arguments while {@link wsGuarded} runs the global guard for it. */
+/** Set on a guard call's context while {@link wsGuarded} runs the global guard with it. */
 const GUARDING = Symbol('warden:ws-guarding');
 
-type CallArgs = unknown[] & { [GUARDING]?: true };
+type Marked = ArgumentsHost & { [GUARDING]?: true };
 
 /** The part of the global guard {@link wsGuarded} calls. */
 interface Activates {
@@ -14,7 +14,7 @@ interface Activates {
 
 /** Whether the global guard is being run for this WebSocket call by {@link wsGuarded} (it then does its own work). */
 export function wsGuarding(context: ArgumentsHost): boolean {
-  return (context.getArgs() as CallArgs)[GUARDING] === true;
+  return (context as Marked)[GUARDING] === true;
 }
 
 /**
@@ -27,7 +27,7 @@ export function wsGuarding(context: ArgumentsHost): boolean {
  * connection (see {@link closeCode}).
  */
 export function wsGuarded(context: ArgumentsHost, guard: Activates): boolean | Promise<boolean> {
-  Object.defineProperty(context.getArgs(), GUARDING, { value: true, configurable: true });
+  Object.defineProperty(context, GUARDING, { value: true, configurable: true });
   let answer: boolean | Promise<boolean>;
   try {
     answer = guard.canActivate(context);
@@ -45,9 +45,12 @@ async function refuse(error: unknown, context: ArgumentsHost): Promise<never> {
   const [client, , ack] = context.getArgs();
   // After Nest has sent the `exception` message (a few microtasks from here), never before it.
   setImmediate(afterRefusal, client, error, isSocketIo(client) && typeof ack === 'function' ? ack : undefined);
-  const exception = new WsException({ ...body });
-  Object.defineProperty(exception, 'cause', { value: error, configurable: true });
-  throw exception;
+  // It keeps the AuthError's `code`, `getStatus()` and the error itself (`cause`) for an app's own WebSocket filter.
+  throw Object.defineProperties(new WsException({ ...body }), {
+    cause: { value: error, configurable: true },
+    code: { value: error.code, configurable: true },
+    getStatus: { value: (): number => error.getStatus(), configurable: true },
+  });
 }
 
 /**
