@@ -72,6 +72,22 @@ export interface TokenOptions {
   cookies?: TokenCookieOptions;
 }
 
+/** Where a browser that must log in is sent (`AuthModuleOptions.loginRedirect`). */
+export interface LoginRedirectOptions {
+  /**
+   * The login page: a path on this site (`'/login'`) or an absolute `https:` URL (a single
+   * sign-on page). It may carry a query of its own; not a fragment.
+   */
+  url: string;
+  /**
+   * The query parameter that carries where to come back: the refused request's path and query,
+   * never a host (a request for `//evil.example/x` comes back as `/x`). The login page must
+   * still check the value it reads before redirecting to it.
+   * @default 'next'
+   */
+  param?: string;
+}
+
 /** Options of `AuthModule.forRoot()` / `forRootAsync()`. */
 export interface AuthModuleOptions {
   /** The backends tried in order on every non-public route. Required, at least one. */
@@ -129,6 +145,15 @@ export interface AuthModuleOptions {
    * @default 'api'
    */
   realm?: string;
+  /**
+   * Sends a browser that must log in to a login page: a 401 answer to a request whose `Accept`
+   * prefers `text/html` (or `application/xhtml+xml`) over JSON becomes a `303 See Other` to
+   * `url?next=<path and query of the request>`. API clients (`Accept: application/json`, a wildcard,
+   * none) keep the JSON 401. A 403 is never redirected (the user is logged in: a login page
+   * would loop); 400 and 503 neither. 401 answers then carry `Vary: Accept`.
+   * @default undefined (every client gets the JSON answer)
+   */
+  loginRedirect?: LoginRedirectOptions;
   /**
    * Whether `AuthContextService` can read the current request: the global guard enters each
    * request's `AsyncLocalStorage` scope, which holds to the end of the request (Promises, lazy

@@ -1,5 +1,6 @@
 export { AuthModule } from './auth.module.js';
 export type {
+  LoginRedirectOptions,
   AuthModuleOptions,
   WebSocketOptions,
   AuthenticationBackendRef,
