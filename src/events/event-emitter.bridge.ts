@@ -12,8 +12,8 @@ interface EmitterLike {
  * When the app has `@nestjs/event-emitter` (`EventEmitterModule.forRoot()`), every auth event is
  * also emitted there as `warden.<type>` (`warden.login`, `warden.refresh.reused`, …), so
  * `@OnEvent('warden.login')` handlers receive it. The package is never imported: its
- * `EventEmitter2` provider is found at start-up among the app's providers, by its class name,
- * and used only if it has an `emit` method. Without it, nothing is subscribed (and the hot path
+ * `EventEmitter2` provider is found at start-up among the providers of `EventEmitterModule`
+ * (by the module's name, and the instance's `emit` and `onAny` methods). Without it, nothing is subscribed (and the hot path
  * stays allocation-free).
  */
 @Injectable()
@@ -39,13 +39,17 @@ export class EventEmitterBridge implements OnApplicationBootstrap, OnApplication
   }
 }
 
-/** The app's `EventEmitter2` instance, if `EventEmitterModule` is imported. */
+/**
+ * The app's `EventEmitter2` instance, if `EventEmitterModule` is imported: the provider of the
+ * module named `EventEmitterModule` whose instance has EventEmitter2's `emit` and `onAny`
+ * (the `eventemitter2` class is named `EventEmitter` at run time, so its name is no help).
+ */
 function findEventEmitter(modules: ModulesContainer): EmitterLike | undefined {
   for (const module of modules.values()) {
-    for (const [token, wrapper] of module.providers) {
-      if (typeof token !== 'function' || token.name !== 'EventEmitter2') continue;
-      const instance = wrapper.instance as Partial<EmitterLike> | null | undefined;
-      if (typeof instance?.emit === 'function') return instance as EmitterLike;
+    if (module.metatype?.name !== 'EventEmitterModule') continue;
+    for (const wrapper of module.providers.values()) {
+      const instance = wrapper.instance as (Partial<EmitterLike> & { onAny?: unknown }) | null | undefined;
+      if (typeof instance?.emit === 'function' && typeof instance.onAny === 'function') return instance as EmitterLike;
     }
   }
   return undefined;
