@@ -10,11 +10,15 @@ import { cutoffMs, type UserCutoff } from '../revocation/user-cutoff.js';
  */
 export async function onConnection<T>(pool: Pool, timeoutMs: number, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const state: { client: PoolClient | undefined; done: boolean } = { client: undefined, done: false };
+  // A checked-out client has no 'error' listener of the pool's: a connection lost mid-query would
+  // be an uncaught 'error' event. The query's own rejection reports it; this one only catches it.
+  const onError = (): void => {};
   const finish = (error?: Error): void => {
     const client = state.client;
     if (client === undefined || state.done) return;
     state.done = true;
-    if (error !== undefined) client.on('error', noop);
+    // A client handed back keeps no listener of ours; a destroyed one keeps it for late errors.
+    if (error === undefined) client.removeListener('error', onError);
     client.release(error);
   };
   const attempt = (async () => {
@@ -25,6 +29,7 @@ export async function onConnection<T>(pool: Pool, timeoutMs: number, work: (clie
       throw new Error('The revocation store gave up waiting for a connection');
     }
     state.client = client;
+    client.on('error', onError);
     try {
       const result = await work(client);
       finish();

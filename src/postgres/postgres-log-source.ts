@@ -19,6 +19,7 @@ type LogRow = RevocationRow & { seq: string };
  */
 export class PostgresLogSource implements ReplicaSource<number> {
   readonly origin = 0;
+  readonly pushes = true;
   private client: PoolClient | undefined;
   private connecting: Promise<PoolClient> | undefined;
   private epoch: string | undefined;
@@ -28,6 +29,7 @@ export class PostgresLogSource implements ReplicaSource<number> {
   /** Bumped whenever the connection is dropped: an open that started before is abandoned. */
   private generation = 0;
   private readonly listeners: Array<() => void> = [];
+  private pushed: ((entry: LogEntry<number>) => void) | undefined;
 
   constructor(
     private readonly pool: Pool,
@@ -85,6 +87,10 @@ export class PostgresLogSource implements ReplicaSource<number> {
     this.listeners.push(listener);
   }
 
+  onPush(listener: (entry: LogEntry<number>) => void): void {
+    this.pushed = listener;
+  }
+
   close(): void {
     this.closed = true;
     this.drop(new Error('The revocation store is closing'));
@@ -112,7 +118,10 @@ export class PostgresLogSource implements ReplicaSource<number> {
     const abandoned = (): boolean => this.closed || this.generation !== generation;
     client.on('error', () => this.drop(new Error('The replica connection failed'), client));
     client.on('notification', (message: Notification) => {
-      if (message.channel === this.names.channel) this.wake();
+      if (message.channel !== this.names.channel) return;
+      const entry = pushedEntry(message.payload);
+      if (entry !== undefined) this.pushed?.(entry);
+      this.wake();
     });
     try {
       if (abandoned()) throw new Error('abandoned');
@@ -168,6 +177,26 @@ export class PostgresLogSource implements ReplicaSource<number> {
 function recordOf(row: RevocationRow): ReplicaRecord | undefined {
   const kind = KINDS[row.kind];
   return kind === undefined ? undefined : { kind, id: row.id, expiresAt: Number(row.expires_at), cutoff: cutoffOf(row) };
+}
+
+/** The entry a notification carries (`[seq, kind, id, expires_at, cutoff, family, family_cutoff]`), if it carries one. */
+function pushedEntry(payload: string | undefined): LogEntry<number> | undefined {
+  if (payload === undefined || !payload.startsWith('[')) return undefined;
+  try {
+    const [seq, kind, id, exp, cutoff, family, familyCutoff] = JSON.parse(payload) as unknown[];
+    if (typeof seq !== 'number' || typeof kind !== 'string' || typeof id !== 'string') return undefined;
+    const row = {
+      kind,
+      id,
+      expires_at: String(exp),
+      cutoff: String(cutoff),
+      family: typeof family === 'string' ? family : null,
+      family_cutoff: String(familyCutoff ?? 0),
+    };
+    return { position: seq, seq, record: recordOf(row) };
+  } catch {
+    return undefined;
+  }
 }
 
 function entryOf(row: LogRow): LogEntry<number> {

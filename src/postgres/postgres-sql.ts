@@ -103,6 +103,8 @@ export function statements(
   const spared = `${F} IS NULL OR ${FC} >= ${C}`;
   const columns = 'kind, id, expires_at, cutoff, family, family_cutoff';
   return {
+    // The notification carries the entry (the replicas apply it at once when it is the next one;
+    // a payload has at most 8000 bytes, so a long one carries only its number).
     // The counter row is locked first (the insert reads from it), so writers queue on it in one
     // order (no deadlock) and commit their log numbers in order: a reader never sees n+1 before n.
     revoke: `WITH next AS (
@@ -119,7 +121,8 @@ export function statements(
 )
 INSERT INTO ${log} (seq, ${columns})
 SELECT next.seq, saved.kind, saved.id, saved.expires_at, saved.cutoff, saved.family, saved.family_cutoff FROM next, saved
-RETURNING seq, pg_notify('${names.channel}', seq::text)`,
+RETURNING seq, pg_notify('${names.channel}', CASE WHEN octet_length(id) + octet_length(COALESCE(family, '')) < 7000
+  THEN json_build_array(seq, kind, id, expires_at, cutoff, family, family_cutoff)::text ELSE seq::text END)`,
     // Compare-and-set in one statement: a concurrent one waits for the row and re-checks `live`.
     rotate: `INSERT INTO ${rot} AS r (family, live, expires_at) VALUES ($1, $3, $4::bigint)
 ON CONFLICT (family) DO UPDATE SET live = EXCLUDED.live,

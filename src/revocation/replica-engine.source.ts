@@ -50,12 +50,20 @@ export interface ReplicaSource<P> {
    * says the log is not the one this replica read before (a store restored or recreated).
    */
   follow(after: P, count: number): Promise<{ entries: Array<LogEntry<P>>; sentAt: number; rewound?: boolean }>;
+  /**
+   * Whether the source pushes entries to the replica as they are written (`ReplicaEngine.push`),
+   * so a follow read may return entries already applied. Only for a source whose follow read
+   * reports `rewound` itself: a lower number is then never a sign of a store that lost its data.
+   */
+  readonly pushes?: boolean;
   /** Orders two positions (negative: `a` before `b`). */
   compare(a: P, b: P): number;
   /** A read went unanswered (a silent partition): drop the connection and open a new one. */
   reconnect(): void;
   /** Calls `listener` after every reconnection, so the replica compares the log's head with its own. */
   onReconnect(listener: () => void): void;
+  /** With `pushes`: calls `listener` with each entry pushed. */
+  onPush?(listener: (entry: LogEntry<P>) => void): void;
   /** Closes the replica's connection. */
   close(): void;
 }

@@ -14,12 +14,10 @@ import { RevocationSet, type RevocationKind } from './revocation-set.js';
 import type { RevocationQuery } from './revocation.store.js';
 import type { UserCutoff } from './user-cutoff.js';
 
-/** Log entries per read. */
-const BATCH = 1000;
+const BATCH = 1000; // log entries per read
 /**
- * How long one step of a reload may take. Checks ask the store while the replica reloads, so this
- * bounds no answer; it only tells a dead connection from a busy store (many instances reloading
- * a million entries at once), where restarting the reload from scratch would never finish.
+ * How long one step of a reload may take. It bounds no answer (checks ask the store meanwhile): it
+ * tells a dead connection from a busy store, where restarting the reload would never finish.
  */
 const RELOAD_STEP_MS = 10_000;
 /** How long a replica that outgrew `replicaMaxEntries` waits before trying a full reload again. */
@@ -67,6 +65,7 @@ export class ReplicaEngine<P> {
     this.lastPosition = source.origin;
     // After any reconnection, compare the log's head with ours: a store that came back without
     // its data (or another one after a failover) needs a full reload.
+    source.onPush?.((entry) => this.push(entry));
     source.onReconnect(() => {
       this.headCheckNeeded = true;
     });
@@ -121,6 +120,16 @@ export class ReplicaEngine<P> {
     if (this.loading !== undefined && !this.loading.set.add(kind, id, expiresAt, cutoff)) this.loading.complete = false;
   }
 
+  /** An entry the store pushed: applied at once when it is the next one, else left to the log read. */
+  push(entry: LogEntry<P>): void {
+    const set = this.set;
+    if (set === undefined || entry.seq !== this.lastSeq + 1) return;
+    const record = entry.record;
+    if (record !== undefined && !set.add(record.kind, record.id, record.expiresAt, record.cutoff)) this.complete = false;
+    this.lastPosition = entry.position;
+    this.lastSeq = entry.seq;
+  }
+
   /** A command to the store failed or timed out: answer from the store until the log is read again. */
   demote(reason = 'a command failed'): void {
     this.demotedAt = performance.now();
@@ -143,8 +152,7 @@ export class ReplicaEngine<P> {
       } catch (error) {
         if (this.stopped) return;
         this.demote(`reading the log failed: ${describeError(error)}`);
-        // A read that got no answer at all (a silent partition sends no FIN or RST): drop that
-        // connection and open a new one, rather than wait for TCP to notice.
+        // A read that got no answer (a silent partition sends no FIN or RST): reconnect now.
         if (error instanceof Error && error.cause instanceof CommandTimeout) this.source.reconnect();
         failures++;
         await new Promise<void>((resolve) => {
@@ -166,16 +174,17 @@ export class ReplicaEngine<P> {
 
   /** One follow read of the log from the last position applied: the heartbeat. */
   private async follow(): Promise<void> {
-    const { entries, sentAt, rewound } = await bounded(
-      this.source.follow(this.lastPosition, BATCH),
-      this.settings.heartbeatMs + this.settings.timeoutMs,
-    );
+    const read = await bounded(this.source.follow(this.lastPosition, BATCH), this.settings.heartbeatMs + this.settings.timeoutMs);
+    const { sentAt, rewound } = read;
+    let entries = read.entries;
     if (rewound === true) {
       this.reloadNeeded = true;
       return;
     }
     const target = this.set;
     if (target === undefined) return;
+    // Entries pushed while the read was in flight come back in it: already applied.
+    if (this.source.pushes === true) entries = entries.filter((entry) => entry.seq > this.lastSeq);
     if (!this.replay(entries, (kind, id, exp, cutoff) => target.add(kind, id, exp, cutoff) || (this.complete = false))) return;
     if (entries.length < BATCH) this.freshAsOf = sentAt;
     this.watch.update(this.serving, '');

@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type TestAgent from 'supertest/lib/agent.js';
-import type { RevocationQuery } from '../../src/index.js';
-import type { RedisRevocation } from '../../src/redis/index.js';
+import type { RevocationQuery, RevocationStore } from '../../src/index.js';
 import type { Answer, Oracle } from './revocation-oracle.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -9,7 +8,7 @@ const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * ite
 const hour = (): number => Date.now() / 1000 + 3600;
 
 /** A store's answer, 503 included; anything else thrown is a violation. */
-async function answer(store: RedisRevocation, query: RevocationQuery, oracle: Oracle): Promise<Answer> {
+async function answer(store: RevocationStore, query: RevocationQuery, oracle: Oracle): Promise<Answer> {
   try {
     return await store.isRevoked(query);
   } catch (error) {
@@ -37,7 +36,7 @@ export class StoreWorkload {
   private readonly loops: Array<Promise<void>> = [];
 
   constructor(
-    private readonly stores: RedisRevocation[],
+    private readonly stores: RevocationStore[],
     private readonly oracle: Oracle,
     private readonly tag: string,
   ) {
@@ -59,7 +58,7 @@ export class StoreWorkload {
   }
 
   /** An instance that joins during the schedule (e.g. a new one loading a million keys). */
-  join(store: RedisRevocation): void {
+  join(store: RevocationStore): void {
     this.stores.push(store);
     this.loops.push(this.checkLoop(store));
   }
@@ -114,7 +113,7 @@ export class StoreWorkload {
     }
     const chain = pick(this.chains);
     const [a, b] = [pick(this.stores), pick(this.stores)];
-    const rotate = async (store: RedisRevocation, current: string, next: string): Promise<Answer> => {
+    const rotate = async (store: RevocationStore, current: string, next: string): Promise<Answer> => {
       try {
         return await store.rotate(chain.family, current, next, hour());
       } catch (error) {
@@ -143,7 +142,7 @@ export class StoreWorkload {
     chain.current = results[0] === true ? nextA : nextB;
   }
 
-  private async checkLoop(store: RedisRevocation): Promise<void> {
+  private async checkLoop(store: RevocationStore): Promise<void> {
     while (this.running) {
       if (this.revoked.length > 0 && Math.random() < 0.7) {
         const recent = Math.random() < 0.7;
