@@ -15,6 +15,7 @@ import {
   JwtAuthentication,
   Public,
   SessionAuthentication,
+  type OpenApiDocumentLike,
   type RequestContext,
 } from '../../src/index.js';
 import { ADAPTERS, startApp, type AdapterName, type TestApp } from '../utils/app.js';
@@ -260,15 +261,16 @@ describe.each(ADAPTERS)('backend names (%s)', (adapter) => {
         : NestFactory.create(TwoIssuersModule, new FastifyAdapter(), options);
     const app = await create(adapter);
     try {
-      const document = applySwaggerAuth(app, { paths: { '/me': { get: {} }, '/only-b': { get: {} }, '/open': { get: {} } } });
+      const paths = { '/me': { get: {} }, '/only-b': { get: {} }, '/open': { get: {} } };
+      const document = applySwaggerAuth(app, { paths } as OpenApiDocumentLike);
       expect(document.components?.securitySchemes).toEqual({
         'issuer-a': { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
         'issuer-b': { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
       });
-      const paths = document.paths as Record<string, { get: { security?: unknown } }>;
-      expect(paths['/me']!.get.security).toEqual([{ 'issuer-a': [] }, { 'issuer-b': [] }]);
-      expect(paths['/only-b']!.get.security).toEqual([{ 'issuer-b': [] }]);
-      expect(paths['/open']!.get.security).toEqual([]);
+      const operations = document.paths as Record<string, { get: { security?: unknown } }>;
+      expect(operations['/me']!.get.security).toEqual([{ 'issuer-a': [] }, { 'issuer-b': [] }]);
+      expect(operations['/only-b']!.get.security).toEqual([{ 'issuer-b': [] }]);
+      expect(operations['/open']!.get.security).toEqual([]);
     } finally {
       await app.close();
     }

@@ -71,7 +71,7 @@ export class OidcProviderServer {
       ttl: { AccessToken: 600, AuthorizationCode: 60, ClientCredentials: 600, Grant: 600, IdToken: 600, Interaction: 600, Session: 600 },
       scopes: ['openid', 'reports:read'],
       pkce: { required: () => true },
-      findAccount: (_ctx, id) => ({ accountId: id, claims: () => ({ sub: id }) }),
+      findAccount: (_ctx: unknown, id: string) => ({ accountId: id, claims: () => ({ sub: id }) }),
       features: {
         devInteractions: { enabled: true },
         clientCredentials: { enabled: true },
@@ -144,7 +144,9 @@ export class OidcProviderServer {
       if (response.status === 200 && new URL(location).pathname.startsWith('/interaction/')) {
         // The development login or consent page: submit its form.
         const page = await response.text();
-        const form = page.includes('name="login"') ? { prompt: 'login', login, password: 'any-password' } : { prompt: 'consent' };
+        const form: Record<string, string> = page.includes('name="login"')
+          ? { prompt: 'login', login, password: 'any-password' }
+          : { prompt: 'consent' };
         response = await this.browse(jar, location, new URLSearchParams(form));
       }
       const next = response.headers.get('location');
