@@ -24,6 +24,8 @@ export interface Scenario {
   context?: 'read' | 'off';
   /** nestjs-warden only: `RedisRevocation` as the module's store. */
   redis?: boolean;
+  /** nestjs-warden only: `PostgresRevocation` as the module's store, on DATABASE_URL (default: the local server's `postgres` database). */
+  postgres?: boolean;
   /**
    * nestjs-warden only: who observes the app. `'listener'` subscribes one `AuthEvents` listener
    * (it counts events); `'otel'` installs the OpenTelemetry SDK as an app would (a MeterProvider with
@@ -69,6 +71,14 @@ export const SCENARIOS: readonly Scenario[] = [
     app: 'warden',
     token: 'HS256',
     redis: true,
+    quick: true,
+  },
+  {
+    id: 'postgres',
+    label: 'nestjs-warden HS256 + PostgresRevocation',
+    app: 'warden',
+    token: 'HS256',
+    postgres: true,
     quick: true,
   },
   {

@@ -9,6 +9,7 @@ import {
   RevocationStore,
   type AuthenticationBackend,
 } from 'nestjs-warden';
+import { PostgresRevocation } from 'nestjs-warden/postgres';
 import { RedisRevocation } from 'nestjs-warden/redis';
 import type { Fixtures } from '../fixtures.js';
 import type { Scenario } from '../scenarios.js';
@@ -38,6 +39,12 @@ export function createModule(scenario: Scenario, fixtures: Fixtures, redisUrl: s
   if (scenario.redis === true) {
     if (redisUrl === undefined) throw new Error('RedisRevocation needs a Redis');
     revocation = new RedisRevocation({ url: redisUrl });
+  }
+  if (scenario.postgres === true) {
+    revocation = new PostgresRevocation({
+      connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+      tablePrefix: 'bench_',
+    });
   }
 
   @Controller()

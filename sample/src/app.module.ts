@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Module, ValidationPipe } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import { AuthModule, InMemoryRevocation, JwtAuthentication, SessionAuthentication } from 'nestjs-warden';
+import { PostgresRevocation } from 'nestjs-warden/postgres';
 import { RedisRevocation } from 'nestjs-warden/redis';
 import { BasicAuthentication } from './basic/basic.authentication.js';
 import { BasicController } from './basic/basic.controller.js';
@@ -37,8 +38,12 @@ export const JWT_SECRET = process.env.JWT_SECRET ?? randomBytes(48).toString('ba
           // after the access cookie expired still ends the login), and no other route.
           cookies: { secure: process.env.NODE_ENV === 'production', refreshPath: '/web' },
         },
-        // Shared by every instance when REDIS_URL is set; in this process's memory otherwise.
-        revocation: process.env.REDIS_URL ? new RedisRevocation({ url: process.env.REDIS_URL }) : new InMemoryRevocation(),
+        // Shared by every instance when REDIS_URL or DATABASE_URL is set; in this process's memory otherwise.
+        revocation: process.env.REDIS_URL
+          ? new RedisRevocation({ url: process.env.REDIS_URL })
+          : process.env.DATABASE_URL
+            ? new PostgresRevocation({ connectionString: process.env.DATABASE_URL })
+            : new InMemoryRevocation(),
       }),
     }),
   ],
