@@ -63,15 +63,31 @@ describe('AuthErrorFilter: an AuthError becomes the documented response, in one 
     expect(sent.headers['WWW-Authenticate']).toBe('Bearer realm="billing"');
   });
 
-  // rpc and ws are answered with the body: see 'AuthErrorFilter outside HTTP' below.
-  it.each(['graphql', 'other'])('leaves a %s context to its own layer: the same error is rethrown, nothing is sent', (type) => {
+  // rpc, ws and graphql are answered in their own shape: see 'AuthErrorFilter outside HTTP' below.
+  it('leaves an unknown context to its own layer: the same error is rethrown, nothing is sent', () => {
     const { filter, sent } = filterWith('api');
     const error = new AuthError(401, 'token_invalid', 'Bad signature', { invalidToken: true });
     const host = {
-      getType: () => type,
+      getType: () => 'other',
+      getArgs: () => [],
       switchToHttp: () => expect.unreachable('switchToHttp on a non-HTTP context'),
     } as unknown as ArgumentsHost;
     expect(() => filter.catch(error, host)).toThrow(error);
+    expect(sent).toEqual({ headers: {} });
+  });
+
+  it('graphql: a GraphQL error whose extensions carry our code and status (graphql-js copies them), nothing sent', () => {
+    const { filter, sent } = filterWith('api');
+    const host = { getType: () => 'graphql', getArgs: () => [{}, {}, {}, {}] } as unknown as ArgumentsHost;
+    let thrown: unknown;
+    try {
+      filter.catch(new AuthError(401, 'token_invalid', 'Bad signature', { invalidToken: true }), host);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(Error);
+    expect((thrown as Error).message).toBe('Bad signature');
+    expect((thrown as { extensions: Record<string, unknown> }).extensions).toMatchObject({ code: 'token_invalid', status: 401 });
     expect(sent).toEqual({ headers: {} });
   });
 });
@@ -79,7 +95,7 @@ describe('AuthErrorFilter: an AuthError becomes the documented response, in one 
 describe('AuthErrorFilter outside HTTP: the caller gets the body with `code`, nothing crashes', () => {
   it('rpc: an errored Observable carrying the body (what a microservice client receives as its error)', async () => {
     const { filter, sent } = filterWith('api');
-    const host = { getType: () => 'rpc' } as unknown as ArgumentsHost;
+    const host = { getType: () => 'rpc', getArgs: () => [{}, {}] } as unknown as ArgumentsHost;
     const answer = filter.catch(new CredentialsMissingError(), host);
     const { lastValueFrom } = await import('rxjs');
     await expect(lastValueFrom(answer!)).rejects.toEqual({
@@ -94,19 +110,22 @@ describe('AuthErrorFilter outside HTTP: the caller gets the body with `code`, no
   it("ws: an 'exception' event with the body on the client socket", () => {
     const { filter } = filterWith('api');
     const emitted: unknown[][] = [];
-    const client = { emit: (...args: unknown[]) => emitted.push(args) };
-    const host = { getType: () => 'ws', switchToWs: () => ({ getClient: () => client }) } as unknown as ArgumentsHost;
+    // A socket.io socket: a handshake, emit() and disconnect() (a permission refusal keeps it open).
+    const client = { handshake: {}, emit: (...args: unknown[]) => emitted.push(args), disconnect: () => expect.unreachable('disconnect') };
+    const host = {
+      getType: () => 'ws',
+      getArgs: () => [client, {}],
+      switchToWs: () => ({ getClient: () => client }),
+    } as unknown as ArgumentsHost;
     expect(filter.catch(new PermissionDeniedError(), host)).toBeUndefined();
     expect(emitted).toEqual([['exception', expect.objectContaining({ statusCode: 403, code: 'permission_denied' })]]);
   });
 
-  it('ws without an emitting client, graphql and unknown contexts: the error is rethrown for that context to format', () => {
+  it('ws without an emitting client and unknown contexts: the error is rethrown for that context to format', () => {
     const { filter } = filterWith('api');
     const error = new CredentialsMissingError();
-    const ws = { getType: () => 'ws', switchToWs: () => ({ getClient: () => ({}) }) } as unknown as ArgumentsHost;
+    const ws = { getType: () => 'ws', getArgs: () => [{}, {}], switchToWs: () => ({ getClient: () => ({}) }) } as unknown as ArgumentsHost;
     expect(() => filter.catch(error, ws)).toThrow(error);
-    for (const type of ['graphql', 'other']) {
-      expect(() => filter.catch(error, { getType: () => type } as unknown as ArgumentsHost)).toThrow(error);
-    }
+    expect(() => filter.catch(error, { getType: () => 'other', getArgs: () => [] } as unknown as ArgumentsHost)).toThrow(error);
   });
 });

@@ -33,7 +33,7 @@ export class AuthErrorFilter implements ExceptionFilter<AuthError> {
     observeRefusal(this.config.events, error, host);
     const type = host.getType<string>();
     // Outside HTTP, each context answers the way its callers read errors (see src/contexts/).
-    if (type === 'rpc') return rpcReply(error);
+    if (type === 'rpc') return rpcReply(error, host);
     if (type === 'ws') return wsReply(error, host);
     if (type === 'graphql') return graphqlReply(error, host);
     if (type !== 'http') throw error;
