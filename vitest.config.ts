@@ -31,6 +31,7 @@ export default defineConfig({
       { find: /^nestjs-warden$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
       { find: /^nestjs-warden\/redis$/, replacement: fileURLToPath(new URL('./src/redis/index.ts', import.meta.url)) },
       { find: /^nestjs-warden\/postgres$/, replacement: fileURLToPath(new URL('./src/postgres/index.ts', import.meta.url)) },
+      { find: /^nestjs-warden\/testing$/, replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)) },
     ],
   },
   plugins: [swc.vite({ module: { type: 'es6' }, jsc: { target: 'es2022' } })],

@@ -16,6 +16,7 @@ const ENTRIES = [
   { esm: 'redis', cjs: 'redis/index.js' },
   { esm: 'postgres', cjs: 'postgres/index.js' },
   { esm: 'otel', cjs: 'otel/index.js' },
+  { esm: 'testing', cjs: 'testing/index.js' },
 ];
 
 rmSync(dist, { recursive: true, force: true });

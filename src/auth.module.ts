@@ -10,6 +10,7 @@ import { ContextStorage } from './context/context-storage.js';
 import { AuthEvents } from './events/auth-events.js';
 import { EventEmitterBridge } from './events/event-emitter.bridge.js';
 import { WardenGuard } from './guards/warden.guard.js';
+import { assertWardenGuard, GUARD_OVERRIDE_CHECK } from './guards/guard-override-check.js';
 import { WsHandshakes } from './contexts/ws-handshakes.js';
 import { InMemoryRevocation } from './revocation/in-memory-revocation.store.js';
 import { RevocationStore } from './revocation/revocation.store.js';
@@ -42,7 +43,10 @@ import { TokenService } from './tokens/token.service.js';
     WsHandshakes,
     { provide: AuthEvents, inject: [AuthConfig], useFactory: (config: AuthConfig): AuthEvents => config.events },
     EventEmitterBridge,
-    { provide: APP_GUARD, useClass: WardenGuard },
+    // The global guard is the WardenGuard provider, so overrideProvider(WardenGuard) in a test reaches it (checked below).
+    WardenGuard,
+    { provide: APP_GUARD, useExisting: WardenGuard },
+    { provide: GUARD_OVERRIDE_CHECK, inject: [WardenGuard], useFactory: assertWardenGuard },
     { provide: APP_FILTER, useClass: AuthErrorFilter },
     { provide: AUTH_REGISTRATION_CHECK, inject: [AUTH_MODULE_OPTIONS, ModulesContainer], useFactory: startupChecks },
   ],
