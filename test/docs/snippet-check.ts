@@ -65,6 +65,8 @@ export function packageEntries(root: string): Record<string, string> {
     'nestjs-warden': join(root, 'src/index.ts'),
     'nestjs-warden/redis': join(root, 'src/redis/index.ts'),
     'nestjs-warden/testing': join(root, 'src/testing/index.ts'),
+    'nestjs-warden/otel': join(root, 'src/otel/index.ts'),
+    'nestjs-warden/postgres': join(root, 'src/postgres/index.ts'),
   };
 }
 
