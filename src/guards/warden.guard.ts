@@ -1,4 +1,4 @@
-import { Injectable, Logger, Optional, type CanActivate, type ExecutionContext, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Optional, type CanActivate, type ExecutionContext, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { lastValueFrom, isObservable } from 'rxjs';
 import { AuthConfig } from '../auth.config.js';
@@ -43,7 +43,6 @@ interface Plan {
 @Injectable()
 export class WardenGuard implements CanActivate, OnApplicationBootstrap {
   private readonly plans = new WeakMap<Handler, Map<Controller, Plan | Promise<Plan>>>();
-  private readonly logger = new Logger('AuthModule');
 
   constructor(
     protected readonly reflector: Reflector,
@@ -61,25 +60,17 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
     const inUse = new Map<AuthenticationBackend, string>();
     this.config.backends.forEach((backend, index) => inUse.set(backend, `authentication[${index}]`));
     const plans: Promise<void>[] = [];
-    const closed: string[] = [];
     const handlers = discoverHandlers(this.discovery, this.scanner);
-    for (const { handler, controller, name, transport } of handlers) {
+    for (const { handler, controller, name } of handlers) {
       const where = `@Auth() on ${controller.name}.${name}`;
       plans.push(
         Promise.resolve(this.planFor(handler, controller)).then((plan) => {
           for (const backend of plan.backends) if (!inUse.has(backend)) inUse.set(backend, where);
-          if (transport !== 'http' && transport !== 'rpc' && transport !== 'graphql' && transport !== 'ws' && !plan.public) closed.push(`${controller.name}.${name} (${transport})`);
         }),
       );
     }
     await Promise.all(plans);
     assertTokensAccepted(this.config.signer, inUse);
-    if (closed.length > 0) {
-      this.logger.warn(
-        `${closed.length} handler(s) cannot receive a credential (only HTTP is supported so far) and deny every call ` +
-          `unless marked @Public() (a microservice connected without { inheritAppConfig: true } is not guarded at all): ${closed.join(', ')}`,
-      );
-    }
   }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
