@@ -115,7 +115,7 @@ export class AuthConfig implements OnModuleInit {
 
   private setupFor(): BackendSetup {
     const { platform, revocation, moduleRef, loader: loadUser } = this;
-    return { platform, revocation, moduleRef, loadUser, csrfTokenFor: this.credentials.csrfTokenFor };
+    return { platform, revocation, moduleRef, loadUser, csrfTokenFor: this.credentials.csrfTokenFor, events: this.events };
   }
 
   private async resolveLoader(loader: UserLoaderFn | Type<UserLoader>): Promise<LoadUser> {

@@ -1,3 +1,4 @@
+import type { EventSink } from '../events/auth-event.interface.js';
 import type { ModuleRef } from '@nestjs/core';
 import type { AuthRequest } from '../context/auth-request.interface.js';
 import type { RequestContext, AuthResult } from '../context/request-context.interface.js';
@@ -23,6 +24,8 @@ export interface BackendSetup {
    * {@link CookieAuthResult.csrfToken}. `undefined` when the module has no `tokens`.
    */
   csrfTokenFor: ((login: string) => string) | undefined;
+  /** The app's auth events, for a backend that reports work of its own (a remote key set's fetches). */
+  events?: EventSink;
 }
 
 /**

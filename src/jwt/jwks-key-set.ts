@@ -1,5 +1,6 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { AuthUnavailableError, TokenInvalidError } from '../auth.errors.js';
+import type { EventSink } from '../events/auth-event.interface.js';
 import { keyMismatch, type JwtAlgorithm } from './jwt-algorithms.js';
 import { fetchJson, MAX_DOCUMENT_BYTES } from './oidc-fetch.js';
 
@@ -38,6 +39,8 @@ interface RemoteKey {
 export class JwksKeySet {
   private keys: RemoteKey[] = [];
   private readonly removedListeners: Array<(keys: readonly KeyObject[]) => void> = [];
+  /** The event sinks of the apps this key set serves (one backend object may serve several apps). */
+  private readonly sinks = new Set<EventSink>();
   private loaded = false;
   private fetchedAt = 0;
   private lastAttempt = Number.NEGATIVE_INFINITY;
@@ -72,6 +75,11 @@ export class JwksKeySet {
   /** Calls `listener` with the keys a refresh of the set removed (a key kept across refreshes stays the same object). */
   onKeysRemoved(listener: (keys: readonly KeyObject[]) => void): void {
     this.removedListeners.push(listener);
+  }
+
+  /** Reports this key set's fetches to `sink` (`jwks.refreshed` / `jwks.failed`, the `warden.jwks.fetch` span). */
+  reportTo(sink: EventSink): void {
+    this.sinks.add(sink);
   }
 
   /** Whether `key` is in the set as last fetched. */
@@ -116,6 +124,7 @@ export class JwksKeySet {
 
   private async fetchKeys(): Promise<void> {
     this.lastAttempt = Date.now();
+    const spans = [...this.sinks].flatMap((sink) => sink.tracer?.start('warden.jwks.fetch', {}) ?? []);
     try {
       const uri = (this.uri ??= await this.settings.locate!());
       const limits = { timeoutMs: this.settings.timeoutMs, maxBytes: MAX_DOCUMENT_BYTES };
@@ -125,12 +134,26 @@ export class JwksKeySet {
       this.loaded = true;
       this.fetchedAt = Date.now();
       this.lastFailed = false;
+      for (const span of spans) span.end();
+      this.report({ type: 'jwks.refreshed', uri, keys: this.keys.length, durationMs: Date.now() - this.lastAttempt });
     } catch (error) {
       this.lastFailed = true;
+      for (const span of spans) span.end(error);
+      const reason = error instanceof Error ? error.message : String(error);
+      this.report({
+        type: 'jwks.failed',
+        uri: this.uri ?? this.settings.uri ?? '(not discovered)',
+        reason,
+        durationMs: Date.now() - this.lastAttempt,
+      });
       // A located URL is looked up again next time: the provider may have moved its keys.
       if (this.settings.locate !== undefined) this.uri = undefined;
       throw error;
     }
+  }
+
+  private report(event: Parameters<EventSink['emit']>[0]): void {
+    for (const sink of this.sinks) sink.emit(event);
   }
 
   /** Installs a fetched set and tells the listeners which keys left it. */

@@ -10,6 +10,7 @@ import {
   type JwtAlgorithm,
   type KeyInput,
 } from './jwt-algorithms.js';
+import type { EventSink } from '../events/auth-event.interface.js';
 import type { JwksKeySet } from './jwks-key-set.js';
 import { claimsMapping, type ClaimsMappingOptions } from './claims-mapping.js';
 import { probeVerifier, type ProbeVerdict } from './jwt-probe.js';
@@ -189,6 +190,11 @@ export class TokenVerifier {
   probe(token: string, claims: JwtPayload, opaqueKeys: boolean): ProbeVerdict {
     const { algorithms, keys, rules, maxTokenLength } = this;
     return probeVerifier(token, claims, { algorithms, keys, rules, maxTokenLength, opaqueKeys: opaqueKeys || this.remoteKeys });
+  }
+
+  /** Reports the remote key set's fetches to an app's events (nothing without a key set). */
+  reportKeysTo(sink: EventSink): void {
+    this.jwks?.reportTo(sink);
   }
 
   /** How many verified tokens the cache holds. */
