@@ -103,7 +103,7 @@ function redisClientsIn(root: object): Redis[] {
     if (value instanceof Redis) found.add(value);
     else if (depth > 0 && typeof value === 'object' && value !== null) for (const field of Object.values(value)) visit(field, depth - 1);
   };
-  visit(root, 2);
+  visit(root, 3);
   return [...found];
 }
 
