@@ -8,15 +8,17 @@
  * --profile id (writes a --cpu-prof of that server to bench/profiles/).
  */
 import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ask, forkScript, installCleanup, killAll, startRedis, stop } from './children.js';
-import { makeFixtures, type Fixtures } from './fixtures.js';
-import type { LoadRequest, LoadResult } from './load.js';
-import { httpTable, key, microTable, costTable, targetTable, type Outcome } from './report.js';
-import { ADAPTERS, ROUTE, SCENARIOS, type Adapter, type Scenario } from './scenarios.js';
+import { DISTINCT_TOKENS, makeFixtures, mintDistinct, mintForged, type Fixtures } from './fixtures.js';
+import type { LoadRequest, LoadResult, TokenSource } from './load.js';
+import { httpTable, key, microTable, missTable, costTable, targetTable, type Outcome } from './report.js';
+import { ADAPTERS, ROUTE, SCENARIOS, ZIPF_USERS, ZIPF_USES, type Adapter, type Scenario } from './scenarios.js';
 import type { ServerReply, StartMessage } from './server.js';
 import type { MicroRequest, MicroResult } from './verify-micro.js';
 
@@ -48,6 +50,34 @@ interface Running {
   child: ChildProcess;
   url: string;
   headers: Record<string, string>;
+  /** Where each request's token comes from, for the rotating rows. */
+  tokens?: TokenSource;
+}
+
+/** The rotating rows' token sets: minted once per run, written to a file each load generator reads. */
+const tokenDir = mkdtempSync(join(tmpdir(), 'warden-bench-'));
+process.on('exit', () => rmSync(tokenDir, { recursive: true, force: true }));
+const tokenFiles = new Map<string, { path: string; first: string }>();
+
+function tokenSet(scenario: Scenario, fixtures: Fixtures): { path: string; first: string } {
+  const alg = scenario.token ?? 'HS256';
+  const name = `${scenario.load}-${alg}`;
+  let set = tokenFiles.get(name);
+  if (set === undefined) {
+    const started = Date.now();
+    const tokens = scenario.load === 'forged' ? mintForged(alg, DISTINCT_TOKENS[alg]) : mintDistinct(fixtures, alg, DISTINCT_TOKENS[alg]);
+    set = { path: join(tokenDir, `${name}.txt`), first: tokens[0]! };
+    writeFileSync(set.path, tokens.join('\n'));
+    tokenFiles.set(name, set);
+    log(`${tokens.length} ${scenario.load} ${alg} tokens minted in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  return set;
+}
+
+function tokenSource(scenario: Scenario, fixtures: Fixtures): TokenSource | undefined {
+  if (scenario.load === undefined) return undefined;
+  if (scenario.load === 'zipf') return { kind: 'zipf', secret: fixtures.secret, users: ZIPF_USERS, uses: ZIPF_USES };
+  return { kind: 'file', path: tokenSet(scenario, fixtures).path };
 }
 
 /** Why a row cannot run yet: its part has not landed (not in git log, or not in the build). */
@@ -62,6 +92,9 @@ async function missingPart(scenario: Scenario): Promise<string | undefined> {
 
 function credential(scenario: Scenario, fixtures: Fixtures): Record<string, string> {
   if (scenario.apiKey === true) return { 'x-api-key': fixtures.apiKey };
+  if (scenario.load === 'distinct' || scenario.load === 'forged') {
+    return { authorization: `Bearer ${tokenSet(scenario, fixtures).first}` };
+  }
   if (scenario.token !== undefined) return { authorization: `Bearer ${fixtures.tokens[scenario.token]}` };
   return {};
 }
@@ -83,16 +116,28 @@ async function startServer(scenario: Scenario, adapter: Adapter, fixtures: Fixtu
     },
     30_000,
   );
-  const running = { scenario, child, url: `http://127.0.0.1:${port}${ROUTE}`, headers: credential(scenario, fixtures) };
+  const tokens = tokenSource(scenario, fixtures);
+  const running: Running = {
+    scenario,
+    child,
+    url: `http://127.0.0.1:${port}${ROUTE}`,
+    headers: credential(scenario, fixtures),
+    ...(tokens === undefined ? {} : { tokens }),
+  };
   await sanityCheck(running);
   return running;
 }
 
-/** The row measures what it says: the credential gets a 200 with the body, no credential gets a 401. */
+/**
+ * The row measures what it says: the credential gets a 200 with the body (a forged one a 401
+ * `token_invalid`), no credential gets a 401.
+ */
 async function sanityCheck({ scenario, url, headers }: Running): Promise<void> {
   const ok = await fetch(url, { headers });
   const body = await ok.text();
-  if (ok.status !== 200 || body !== '{"hello":"world"}') throw new Error(`the credential got ${ok.status} ${body.slice(0, 120)}`);
+  if (scenario.load === 'forged') {
+    if (ok.status !== 401 || !body.includes('"token_invalid"')) throw new Error(`a forged token got ${ok.status} ${body.slice(0, 120)}`);
+  } else if (ok.status !== 200 || body !== '{"hello":"world"}') throw new Error(`the credential got ${ok.status} ${body.slice(0, 120)}`);
   if (scenario.app !== 'unprotected') {
     const refused = await fetch(url);
     await refused.arrayBuffer();
@@ -111,10 +156,18 @@ const cpuOf = (server: Running): Promise<number> =>
 async function load(server: Running, seconds: number): Promise<LoadResult> {
   const cpuBefore = await cpuOf(server);
   const child = forkScript('load.js');
-  const request: LoadRequest = { url: server.url, headers: server.headers, connections: CONNECTIONS, duration: seconds };
+  const request: LoadRequest = {
+    url: server.url,
+    headers: server.headers,
+    connections: CONNECTIONS,
+    duration: seconds,
+    ...(server.tokens === undefined ? {} : { tokens: server.tokens }),
+  };
   const result = await ask(child, request, (reply) => reply as LoadResult, (seconds + 20) * 1000);
-  if (result.non2xx > 0 || result.errors > 0 || result.total === 0) {
-    throw new Error(`${result.non2xx} non-2xx and ${result.errors} errors out of ${result.total} requests`);
+  // A forged-token row expects every answer to be a refusal (checked as 401 by sanityCheck).
+  const unexpected = server.scenario.load === 'forged' ? result.total - result.non2xx : result.non2xx;
+  if (unexpected > 0 || result.errors > 0 || result.total === 0) {
+    throw new Error(`${unexpected} unexpected statuses and ${result.errors} errors out of ${result.total} requests`);
   }
   result.cpuPerRequest = ((await cpuOf(server)) - cpuBefore) / result.total;
   return result;
@@ -209,6 +262,8 @@ async function main(): Promise<number> {
   if (micro !== undefined) {
     console.log('\nToken verification alone (one token reused; jsonwebtoken given the secret / PEM as a string, as its users do):\n');
     console.log(microTable(micro));
+    console.log('\nThe miss path alone (distinct tokens cycled, more than the verified-token cache holds; the cache at its default):\n');
+    console.log(missTable(micro));
   }
   console.log(`\nCompleted in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
   const failed = [...results.values()].some((outcome) => 'failed' in outcome);

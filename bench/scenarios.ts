@@ -1,5 +1,9 @@
 import type { BenchAlgorithm } from './fixtures.js';
 
+/** The `'zipf'` load: users, and how many requests a token serves before its user gets a new one. */
+export const ZIPF_USERS = 10_000;
+export const ZIPF_USES = 100;
+
 export type Adapter = 'express' | 'fastify';
 export const ADAPTERS: readonly Adapter[] = ['express', 'fastify'];
 
@@ -32,6 +36,17 @@ export interface Scenario {
    * a periodic reader, a TracerProvider with a batch processor) and `instrumentAuth`.
    */
   observe?: 'listener' | 'otel';
+  /**
+   * How the requests' tokens vary (default: one token of `token`, reused by every request).
+   * `'distinct'`: {@link DISTINCT_TOKENS} valid tokens of `token` cycled in order, more than the
+   * verified-token cache holds, so every request is a miss; `'forged'`: as many well-formed
+   * tokens with random signatures (each answered 401, which is what the row expects);
+   * `'zipf'`: 10,000 users with Zipf-distributed (s = 1) requests, each user's HS256 token
+   * replaced by a fresh one after {@link ZIPF_USES} uses (short-lived tokens: hits and misses mixed).
+   */
+  load?: 'distinct' | 'forged' | 'zipf';
+  /** The row whose req/s this row's ratio is taken against (same load generator). @default 'unprotected' */
+  ceiling?: string;
   /** A row that needs a part still being built: the export the built package must have. */
   requires?: { exportName: string; file: string };
   /** Kept by `--quick`. */
@@ -98,6 +113,55 @@ export const SCENARIOS: readonly Scenario[] = [
     observe: 'otel',
     requires: { exportName: 'AuthEvents', file: 'src/otel/warden-telemetry.ts' },
     quick: true,
+  },
+  // Issue 20: where the verified-token cache cannot help. Rotated tokens are set per request by
+  // the load generator (autocannon's setupRequest), which costs it more than a fixed request, so
+  // these rows are compared with the unprotected app under that same load.
+  {
+    id: 'unprotected-rot',
+    label: 'unprotected, rotating-token load (ceiling of the rows below)',
+    app: 'unprotected',
+    token: 'HS256',
+    load: 'distinct',
+    quick: false,
+  },
+  ...(['HS256', 'RS256', 'ES256', 'EdDSA'] as const).flatMap((alg): Scenario[] => [
+    {
+      id: `raw-${alg.toLowerCase()}-distinct`,
+      label: `reference: hand-written node:crypto ${alg} guard, no cache, distinct tokens`,
+      app: 'raw-guard',
+      token: alg,
+      load: 'distinct',
+      ceiling: 'unprotected-rot',
+      quick: false,
+    },
+    {
+      id: `${alg.toLowerCase()}-distinct`,
+      label: `nestjs-warden ${alg}, distinct tokens (every request a cache miss)`,
+      app: 'warden',
+      token: alg,
+      load: 'distinct',
+      ceiling: 'unprotected-rot',
+      quick: false,
+    },
+  ]),
+  {
+    id: 'hs256-forged',
+    label: 'nestjs-warden HS256, forged distinct tokens (401 expected)',
+    app: 'warden',
+    token: 'HS256',
+    load: 'forged',
+    ceiling: 'unprotected-rot',
+    quick: false,
+  },
+  {
+    id: 'hs256-zipf',
+    label: 'nestjs-warden HS256, 10,000 users, Zipf requests, a new token every 100 uses',
+    app: 'warden',
+    token: 'HS256',
+    load: 'zipf',
+    ceiling: 'unprotected-rot',
+    quick: false,
   },
 ];
 

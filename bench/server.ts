@@ -27,7 +27,7 @@ async function buildModule(message: StartMessage): Promise<Type> {
     case 'unprotected':
       return (await import('./apps/unprotected.app.js')).createModule();
     case 'raw-guard':
-      return (await import('./apps/raw-guard.app.js')).createModule(fixtures);
+      return (await import('./apps/raw-guard.app.js')).createModule(fixtures, scenario.token);
     case 'passport':
       return (await import('./apps/passport.app.js')).createModule(fixtures);
     case 'warden':

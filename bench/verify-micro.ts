@@ -6,7 +6,7 @@ import { createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify, 
 import { jwtVerify } from 'jose';
 import jwt from 'jsonwebtoken';
 import { JwtAuthentication } from 'nestjs-warden';
-import { ALGORITHMS, type BenchAlgorithm, type Fixtures } from './fixtures.js';
+import { ALGORITHMS, mintDistinct, mintForged, type BenchAlgorithm, type Fixtures } from './fixtures.js';
 
 export interface MicroRequest {
   fixtures: Fixtures;
@@ -15,8 +15,15 @@ export interface MicroRequest {
 }
 export const IMPLEMENTATIONS = ['nestjs-warden', 'node:crypto (raw)', 'jose', 'jsonwebtoken'] as const;
 export type Implementation = (typeof IMPLEMENTATIONS)[number];
-/** ops/s per algorithm and implementation; `null` when the library does not support it. */
-export type MicroResult = Record<BenchAlgorithm, Record<Implementation, number | null>>;
+/** The miss path: distinct tokens, more than the verified-token cache holds, cycled in order. */
+export const MISS_COLUMNS = ['nestjs-warden, distinct', 'node:crypto (raw), distinct', 'nestjs-warden, forged (refused)'] as const;
+export type MissColumn = (typeof MISS_COLUMNS)[number];
+/** ops/s per algorithm and implementation (`null` when the library does not support it), and of the miss path. */
+export type MicroResult = Record<BenchAlgorithm, Record<Implementation, number | null>> & {
+  miss: Record<BenchAlgorithm, Record<MissColumn, number>>;
+};
+/** How many distinct tokens the miss path cycles through: more than the default cache (10,000). RS256 mints slowly. */
+const MISS_TOKENS: Record<BenchAlgorithm, number> = { HS256: 20_000, RS256: 12_000, ES256: 20_000, EdDSA: 20_000 };
 
 type Verify = () => unknown;
 
@@ -92,7 +99,41 @@ async function main(request: MicroRequest): Promise<MicroResult> {
     }
     result[alg] = row;
   }
+  result.miss = {} as MicroResult['miss'];
+  for (const alg of ALGORITHMS) result.miss[alg] = await missPath(fixtures, alg, durationMs);
   return result;
+}
+
+/** ops/s of a verification that the cache cannot answer: nestjs-warden (default cache) and raw, on the same tokens. */
+async function missPath(fixtures: Fixtures, alg: BenchAlgorithm, durationMs: number): Promise<Record<MissColumn, number>> {
+  const tokens = mintDistinct(fixtures, alg, MISS_TOKENS[alg]);
+  const forged = mintForged(alg, MISS_TOKENS[alg]);
+  const pem = alg === 'HS256' ? undefined : fixtures.publicKeys[alg];
+  const backend =
+    pem === undefined
+      ? new JwtAuthentication({ secret: fixtures.secret, algorithms: [alg] })
+      : new JwtAuthentication({ publicKey: pem, algorithms: [alg] });
+  const raw = rawVerifier(alg, pem === undefined ? createSecretKey(Buffer.from(fixtures.secret)) : createPublicKey(pem));
+  const rotate = (list: string[], verify: (token: string) => unknown): Verify => {
+    let next = 0;
+    return () => verify(list[next++ % list.length]!);
+  };
+  const refused = (token: string): unknown => {
+    try {
+      backend.verify(token);
+    } catch (error) {
+      return error;
+    }
+    throw new Error('a forged token was accepted');
+  };
+  return {
+    'nestjs-warden, distinct': await measure(
+      rotate(tokens, (token) => backend.verify(token)),
+      durationMs,
+    ),
+    'node:crypto (raw), distinct': await measure(rotate(tokens, raw), durationMs),
+    'nestjs-warden, forged (refused)': await measure(rotate(forged, refused), durationMs),
+  };
 }
 
 process.on('disconnect', () => process.exit(0));
