@@ -16,7 +16,7 @@ export function assertWardenGuard(guard: unknown): true {
   throw new TypeError(
     'AuthModule: the global guard WardenGuard was replaced (overrideProvider) by something that is not a WardenGuard, ' +
       'so the backends, request.context, @Permissions(), @Roles() and @Scopes() would silently stop applying. ' +
-      "To authenticate requests as a test user, use overrideAuthentication(builder, { user }) from 'nestjs-warden/testing'; " +
+      'To authenticate requests as a test user, use overrideAuthentication(builder, { user }) of nestjs-warden/testing; ' +
       'to change one step of the guard, override it with a subclass: overrideProvider(WardenGuard).useClass(class extends WardenGuard {…}).',
   );
 }

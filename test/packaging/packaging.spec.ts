@@ -211,7 +211,7 @@ describe('TypeScript consumers', () => {
       CI: 'true',
     });
     expect(result.code, explain('jest --config ./test/jest-e2e.json', result)).toBe(0);
-    expect(result.stderr).toMatch(/Tests:\s+8 passed, 8 total/);
+    expect(result.stderr).toMatch(/Tests:\s+14 passed, 14 total/);
   }, 180_000);
 
   it.each(['tsconfig.json', 'tsconfig.nest10.json'])(
@@ -289,5 +289,45 @@ describe('nestjs-warden/otel', () => {
     const imported = await node(11, 'import otel without @opentelemetry/api', ['--input-type=module', '-e', "import 'nestjs-warden/otel'"]);
     expect(imported.code).toBe(1);
     expect(imported.stderr).toContain(`Error: ${message}`);
+  });
+});
+
+describe('nestjs-warden/testing', () => {
+  it.each([12, 11] as const)(
+    'NestJS %s: import and require() give the same helpers; tokens they mint are accepted, their roles enforced; the main entry loads none of it',
+    async (major) => {
+      const result = await node(major, 'testing subpath', ['testing.mjs']);
+      expect(result.code, explain('testing.mjs', result)).toBe(0);
+      expect(result.stderr).toBe('');
+      expect(JSON.parse(result.stdout.trim())).toEqual({
+        exportNames: [
+          'TEST_USER_HEADER',
+          'TestIssuer',
+          'TestWardenGuard',
+          'authAs',
+          'encodeTestUser',
+          'mintToken',
+          'mintTokenPair',
+          'overrideAuthentication',
+          'startTestIssuer',
+        ],
+        differentFromRequire: [],
+        minted: { status: 200, body: { userId: '11', roles: ['admin'] } },
+        authAs: { status: 200, body: { userId: '12', roles: ['viewer'] } },
+        refused: { status: 403, body: expect.objectContaining({ code: 'permission_denied' }) },
+        issuerJwks: 1,
+      });
+    },
+  );
+
+  it('needs no optional peer (not even @nestjs/testing), and require() of the main entry loads none of its modules', async () => {
+    const reached = (entry: string): string[] =>
+      [...reachableFrom(join(apps[12], 'node_modules/nestjs-warden/dist/esm', entry)).packages].sort();
+    expect(reached('testing.js')).toEqual(reached('index.js'));
+    const script =
+      "require('reflect-metadata'); require('nestjs-warden'); console.log(Object.keys(require.cache).filter((f) => /dist.cjs.testing/.test(f)).length)";
+    const main = await node(11, 'require main, count testing modules', ['-e', script]);
+    expect(main.code, explain('node -e', main)).toBe(0);
+    expect(main.stdout.trim()).toBe('0');
   });
 });
