@@ -108,12 +108,17 @@ describe('the tarball', () => {
     expect(importers.get('pg')?.every((file) => file.startsWith('cjs/postgres/'))).toBe(true);
     expect(pkg.peerDependenciesMeta).toMatchObject({ '@opentelemetry/api': { optional: true } });
     expect(importers.get('@opentelemetry/api')?.every((file) => file.startsWith('cjs/otel/'))).toBe(true);
+    // Only where a WebSocket refusal is sent, and only lazily: an app with gateways has the package.
+    expect(pkg.peerDependenciesMeta).toMatchObject({ '@nestjs/websockets': { optional: true } });
+    expect(importers.get('@nestjs/websockets')).toEqual(['cjs/contexts/ws-refusal.js']);
+    expect(read('dist/cjs/contexts/ws-refusal.js')).toMatch(/Promise\.resolve\(\)\.then\(\(\) => __importStar\(require\('@nestjs\/websockets'\)\)\)/);
   });
 
   it('loads no optional peer from the main entry (every module reachable from dist/esm/index.js)', () => {
     const { modules, packages } = reachableFrom(join(installed(), 'dist/esm/index.js'));
     expect(modules).toBeGreaterThan(20);
-    expect([...packages].sort()).toEqual(['@nestjs/common', '@nestjs/core', 'cookie', 'rxjs']);
+    // @nestjs/websockets is imported lazily, inside the function that refuses a WebSocket message (see above).
+    expect([...packages].sort()).toEqual(['@nestjs/common', '@nestjs/core', '@nestjs/websockets', 'cookie', 'rxjs']);
   });
 });
 
