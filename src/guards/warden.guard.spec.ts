@@ -148,14 +148,11 @@ describe('WardenGuard outside HTTP: fail closed where no credential can be read'
       );
 
   // rpc: a message without the credentials envelope is anonymous (its backends run; e2e in test/contexts).
-  it.each(['ws', 'graphql', 'unknown-transport'])(
-    '%s: a handler without decorators is denied 401 credentials_missing',
-    async (type) => {
-      expect(await decide(type, new Handlers(), 'plain')).toBe('401 credentials_missing');
-      // Cached plan: the second call is answered the same way.
-      expect(await decide(type, new Handlers(), 'plain')).toBe('401 credentials_missing');
-    },
-  );
+  it.each(['ws', 'graphql', 'unknown-transport'])('%s: a handler without decorators is denied 401 credentials_missing', async (type) => {
+    expect(await decide(type, new Handlers(), 'plain')).toBe('401 credentials_missing');
+    // Cached plan: the second call is answered the same way.
+    expect(await decide(type, new Handlers(), 'plain')).toBe('401 credentials_missing');
+  });
 
   it.each(['ws', 'graphql'])('%s: even @Auth({ guards: [AllowAny()] }) is denied: no backend can run there', async (type) => {
     expect(await decide(type, new Handlers(), 'allowAny')).toBe('401 credentials_missing');

@@ -111,7 +111,9 @@ describe('the tarball', () => {
     // Only where a WebSocket refusal is sent, and only lazily: an app with gateways has the package.
     expect(pkg.peerDependenciesMeta).toMatchObject({ '@nestjs/websockets': { optional: true } });
     expect(importers.get('@nestjs/websockets')).toEqual(['cjs/contexts/ws-refusal.js']);
-    expect(read('dist/cjs/contexts/ws-refusal.js')).toMatch(/Promise\.resolve\(\)\.then\(\(\) => __importStar\(require\('@nestjs\/websockets'\)\)\)/);
+    expect(read('dist/cjs/contexts/ws-refusal.js')).toMatch(
+      /Promise\.resolve\(\)\.then\(\(\) => __importStar\(require\('@nestjs\/websockets'\)\)\)/,
+    );
   });
 
   it('loads no optional peer from the main entry (every module reachable from dist/esm/index.js)', () => {
