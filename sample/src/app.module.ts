@@ -14,6 +14,15 @@ import { AuditService } from './demo/audit.service.js';
 import { DemoController } from './demo/demo.controller.js';
 import { UsersModule } from './users/users.module.js';
 import { UsersService } from './users/users.service.js';
+import { OrdersController } from './roles/orders.controller.js';
+import { SampleGraphqlModule } from './graphql/graphql.config.js';
+import { ReportFeed } from './graphql/report-feed.service.js';
+import { ReportsResolver } from './graphql/reports.resolver.js';
+import { EventsGateway } from './gateway/events.gateway.js';
+import { ReportsHandlers } from './microservice/reports.handlers.js';
+import { ReportsClient } from './microservice/reports.client.js';
+import { ReportsClientController } from './microservice/reports-client.controller.js';
+import { SecurityCounters } from './observability/security-counters.js';
 
 /** The signing secret: JWT_SECRET, or a random one for this run (tokens then last until a restart). */
 export const JWT_SECRET = process.env.JWT_SECRET ?? randomBytes(48).toString('base64url');
@@ -46,11 +55,27 @@ export const JWT_SECRET = process.env.JWT_SECRET ?? randomBytes(48).toString('ba
             : new InMemoryRevocation(),
       }),
     }),
+    SampleGraphqlModule,
   ],
-  controllers: [AuthController, DemoController, SessionController, BasicController, WebController, InternalController],
+  controllers: [
+    AuthController,
+    DemoController,
+    SessionController,
+    BasicController,
+    WebController,
+    InternalController,
+    OrdersController,
+    ReportsHandlers,
+    ReportsClientController,
+  ],
   providers: [
     AuditService,
     BasicAuthentication,
+    ReportFeed,
+    ReportsResolver,
+    EventsGateway,
+    ReportsClient,
+    SecurityCounters,
     // Request bodies declared as classes (LoginDto…) are validated: a 400 naming the field.
     { provide: APP_PIPE, useValue: new ValidationPipe({ whitelist: true }) },
   ],

@@ -2,14 +2,22 @@ import { Injectable } from '@nestjs/common';
 import bcrypt from 'bcryptjs';
 import type { AuthUser, RequestContext } from 'nestjs-warden';
 
+/** A sample user as the store keeps it. */
 export interface User extends AuthUser {
   id: number;
   username: string;
+  roles: string[];
   passwordHash: string;
   active: boolean;
 }
 
-/** Demo users (in memory). Passwords are hashed with bcrypt, as a real store would keep them. */
+/** What the app shows of a user: everything but the password hash. */
+export type PublicUser = Omit<User, 'passwordHash'>;
+
+/**
+ * Demo users (in memory). Passwords are hashed with bcrypt, as a real store would keep them.
+ * `roles` (an `AuthUser` field) go into the tokens `TokenService` issues, as the `roles` claim.
+ */
 const SEED: Array<Omit<User, 'passwordHash'> & { password: string }> = [
   {
     id: 1,
@@ -18,12 +26,23 @@ const SEED: Array<Omit<User, 'passwordHash'> & { password: string }> = [
     isStaff: true,
     isSuperuser: true,
     permissions: ['reports:read', 'reports:write'],
+    roles: ['admin'],
     active: true,
   },
-  { id: 2, username: 'bob', password: 'bob-password', isStaff: false, isSuperuser: false, permissions: ['reports:read'], active: true },
-  { id: 3, username: 'carol', password: 'carol-password', isStaff: false, isSuperuser: false, permissions: [], active: true },
+  {
+    id: 2,
+    username: 'bob',
+    password: 'bob-password',
+    isStaff: false,
+    isSuperuser: false,
+    permissions: ['reports:read'],
+    roles: ['clerk'],
+    active: true,
+  },
+  { id: 3, username: 'carol', password: 'carol-password', isStaff: false, isSuperuser: false, permissions: [], roles: [], active: true },
 ];
 
+/** The user store: password checks, look-ups, and the `userLoader` the module calls. */
 @Injectable()
 export class UsersService {
   private readonly users: User[] = SEED.map(({ password, ...user }) => ({ ...user, passwordHash: bcrypt.hashSync(password, 10) }));
@@ -40,13 +59,13 @@ export class UsersService {
   }
 
   /** The userLoader: the public view of the user behind a request context. */
-  async load(context: RequestContext): Promise<Omit<User, 'passwordHash'> | null> {
+  async load(context: RequestContext): Promise<PublicUser | null> {
     const user = this.findById(context.userId);
     return user === null ? null : this.toPublic(user);
   }
 
   /** A user without its password hash. */
-  toPublic(user: User): Omit<User, 'passwordHash'> {
+  toPublic(user: User): PublicUser {
     const { passwordHash: _hash, ...publicUser } = user;
     return publicUser;
   }
