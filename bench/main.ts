@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ask, forkScript, installCleanup, killAll, startRedis, stop } from './children.js';
-import { DISTINCT_TOKENS, makeFixtures, mintDistinct, mintForged, type Fixtures } from './fixtures.js';
+import { ALGORITHMS, DISTINCT_TOKENS, makeFixtures, mintDistinct, mintForged, type BenchAlgorithm, type Fixtures } from './fixtures.js';
 import type { LoadRequest, LoadResult, TokenSource } from './load.js';
 import { httpTable, key, microTable, missTable, costTable, targetTable, type Outcome } from './report.js';
 import { ADAPTERS, ROUTE, SCENARIOS, ZIPF_USERS, ZIPF_USES, type Adapter, type Scenario } from './scenarios.js';
@@ -59,17 +59,16 @@ const tokenDir = mkdtempSync(join(tmpdir(), 'warden-bench-'));
 process.on('exit', () => rmSync(tokenDir, { recursive: true, force: true }));
 const tokenFiles = new Map<string, { path: string; first: string }>();
 
-function tokenSet(scenario: Scenario, fixtures: Fixtures): { path: string; first: string } {
-  const alg = scenario.token ?? 'HS256';
-  const name = `${scenario.load}-${alg}`;
+function tokenSet(load: 'distinct' | 'forged', alg: BenchAlgorithm, fixtures: Fixtures): { path: string; first: string } {
+  const name = `${load}-${alg}`;
   let set = tokenFiles.get(name);
   if (set === undefined) {
     const started = Date.now();
-    const tokens = scenario.load === 'forged' ? mintForged(alg, DISTINCT_TOKENS[alg]) : mintDistinct(fixtures, alg, DISTINCT_TOKENS[alg]);
+    const tokens = load === 'forged' ? mintForged(alg, DISTINCT_TOKENS[alg]) : mintDistinct(fixtures, alg, DISTINCT_TOKENS[alg]);
     set = { path: join(tokenDir, `${name}.txt`), first: tokens[0]! };
     writeFileSync(set.path, tokens.join('\n'));
     tokenFiles.set(name, set);
-    log(`${tokens.length} ${scenario.load} ${alg} tokens minted in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    log(`${tokens.length} ${load} ${alg} tokens minted in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   return set;
 }
@@ -77,7 +76,7 @@ function tokenSet(scenario: Scenario, fixtures: Fixtures): { path: string; first
 function tokenSource(scenario: Scenario, fixtures: Fixtures): TokenSource | undefined {
   if (scenario.load === undefined) return undefined;
   if (scenario.load === 'zipf') return { kind: 'zipf', secret: fixtures.secret, users: ZIPF_USERS, uses: ZIPF_USES };
-  return { kind: 'file', path: tokenSet(scenario, fixtures).path };
+  return { kind: 'file', path: tokenSet(scenario.load, scenario.token ?? 'HS256', fixtures).path };
 }
 
 /** Why a row cannot run yet: its part has not landed (not in git log, or not in the build). */
@@ -93,7 +92,7 @@ async function missingPart(scenario: Scenario): Promise<string | undefined> {
 function credential(scenario: Scenario, fixtures: Fixtures): Record<string, string> {
   if (scenario.apiKey === true) return { 'x-api-key': fixtures.apiKey };
   if (scenario.load === 'distinct' || scenario.load === 'forged') {
-    return { authorization: `Bearer ${tokenSet(scenario, fixtures).first}` };
+    return { authorization: `Bearer ${tokenSet(scenario.load, scenario.token ?? 'HS256', fixtures).first}` };
   }
   if (scenario.token !== undefined) return { authorization: `Bearer ${fixtures.tokens[scenario.token]}` };
   return {};
@@ -245,7 +244,10 @@ async function main(): Promise<number> {
   let micro: MicroResult | undefined;
   if (args['no-micro'] !== true) {
     log('verify micro-benchmark');
-    const request: MicroRequest = { fixtures, durationMs: quick ? 250 : 1000 };
+    const missTokens = {} as MicroRequest['missTokens'];
+    for (const alg of ALGORITHMS)
+      missTokens[alg] = { valid: tokenSet('distinct', alg, fixtures).path, forged: tokenSet('forged', alg, fixtures).path };
+    const request: MicroRequest = { fixtures, durationMs: quick ? 250 : 1000, missTokens };
     micro = await ask(forkScript('verify-micro.js'), request, (reply) => reply as MicroResult, 120_000);
   }
   killAll();

@@ -6,12 +6,15 @@ import { createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify, 
 import { jwtVerify } from 'jose';
 import jwt from 'jsonwebtoken';
 import { JwtAuthentication } from 'nestjs-warden';
-import { ALGORITHMS, mintDistinct, mintForged, type BenchAlgorithm, type Fixtures } from './fixtures.js';
+import { readFileSync } from 'node:fs';
+import { ALGORITHMS, type BenchAlgorithm, type Fixtures } from './fixtures.js';
 
 export interface MicroRequest {
   fixtures: Fixtures;
   /** Milliseconds measured per cell. */
   durationMs: number;
+  /** Files of distinct valid and forged tokens per algorithm (the HTTP rows' sets), for the miss path. */
+  missTokens: Record<BenchAlgorithm, { valid: string; forged: string }>;
 }
 export const IMPLEMENTATIONS = ['nestjs-warden', 'node:crypto (raw)', 'jose', 'jsonwebtoken'] as const;
 export type Implementation = (typeof IMPLEMENTATIONS)[number];
@@ -22,8 +25,6 @@ export type MissColumn = (typeof MISS_COLUMNS)[number];
 export type MicroResult = Record<BenchAlgorithm, Record<Implementation, number | null>> & {
   miss: Record<BenchAlgorithm, Record<MissColumn, number>>;
 };
-/** How many distinct tokens the miss path cycles through: more than the default cache (10,000). RS256 mints slowly. */
-const MISS_TOKENS: Record<BenchAlgorithm, number> = { HS256: 20_000, RS256: 12_000, ES256: 20_000, EdDSA: 20_000 };
 
 type Verify = () => unknown;
 
@@ -100,14 +101,19 @@ async function main(request: MicroRequest): Promise<MicroResult> {
     result[alg] = row;
   }
   result.miss = {} as MicroResult['miss'];
-  for (const alg of ALGORITHMS) result.miss[alg] = await missPath(fixtures, alg, durationMs);
+  for (const alg of ALGORITHMS) result.miss[alg] = await missPath(fixtures, alg, request.missTokens[alg], durationMs);
   return result;
 }
 
 /** ops/s of a verification that the cache cannot answer: nestjs-warden (default cache) and raw, on the same tokens. */
-async function missPath(fixtures: Fixtures, alg: BenchAlgorithm, durationMs: number): Promise<Record<MissColumn, number>> {
-  const tokens = mintDistinct(fixtures, alg, MISS_TOKENS[alg]);
-  const forged = mintForged(alg, MISS_TOKENS[alg]);
+async function missPath(
+  fixtures: Fixtures,
+  alg: BenchAlgorithm,
+  files: { valid: string; forged: string },
+  durationMs: number,
+): Promise<Record<MissColumn, number>> {
+  const tokens = readFileSync(files.valid, 'utf8').split('\n');
+  const forged = readFileSync(files.forged, 'utf8').split('\n');
   const pem = alg === 'HS256' ? undefined : fixtures.publicKeys[alg];
   const backend =
     pem === undefined

@@ -3,6 +3,8 @@ import type { RevocationQuery } from '../revocation/revocation.store.js';
 import { DEFAULT_CLAIMS_MAPPING, type ClaimsMapping } from './claims-mapping.js';
 import type { JwtPayload } from './jwt-verifier.js';
 
+export { deepFreeze } from './deep-freeze.js';
+
 /**
  * What a JWT's claims mean, for any token (API.md): `sub` → `userId` (a numeric `sub`, which
  * some issuers send, is read as its string form: the same user, for revocation too),
@@ -57,24 +59,6 @@ export function userFromClaims(payload: JwtPayload): AuthUser | null {
     ...(permissions === undefined ? {} : { permissions }),
     ...(Array.isArray(payload.roles) ? { roles: DEFAULT_CLAIMS_MAPPING.roles(payload) } : {}),
   };
-}
-
-/**
- * Freezes a claims set and everything in it. A verified payload is shared by every request
- * that presents the same token (the verified-token cache): a handler that writes into
- * `context.claims` must fail where it writes, not change what the next request is allowed.
- * Claims come from `JSON.parse`, so they hold only plain objects and arrays (no cycles).
- */
-export function deepFreeze<T>(value: T): Readonly<T> {
-  if (typeof value === 'object' && value !== null) {
-    Object.freeze(value);
-    // for…in, not Object.values: no array per object. JSON objects inherit no enumerable keys.
-    for (const key in value) {
-      const item: unknown = value[key];
-      if (typeof item === 'object' && item !== null) deepFreeze(item);
-    }
-  }
-  return value;
 }
 
 function subjectOf(payload: JwtPayload): string | null {

@@ -51,3 +51,63 @@ describe('TokenVerifier: what a request is handed', () => {
     expect(() => new TokenVerifier(options as never, 'JwtAuthentication')).toThrow(message);
   });
 });
+
+describe('TokenVerifier: tokens seen once do not churn the cache (issue 20)', () => {
+  const distinct = (i: number): string => hs(claims({ sub: String(i), permissions: ['r'] }), SECRET);
+
+  it('once full, a token verified once is answered with objects of its own, and the reused ones stay cached', () => {
+    const verifier = new TokenVerifier({ secret: SECRET, algorithms: ['HS256'], cacheSize: 2 }, 'test');
+    const reused = sync(verifier.verify(token));
+    sync(verifier.verify(distinct(0)));
+    for (let i = 1; i <= 100; i++) {
+      const once = sync(verifier.verify(distinct(i)));
+      expect(once.result.userId).toBe(String(i));
+      // Not shared with any other request, so not frozen: a write stays in this request.
+      expect(Object.isFrozen(once.payload)).toBe(false);
+    }
+    expect(verifier.cachedTokens).toBe(2);
+    expect(sync(verifier.verify(token))).toBe(reused);
+  });
+
+  it('a token verified twice while the cache is full is remembered (deep-frozen) from then on', () => {
+    const verifier = new TokenVerifier({ secret: SECRET, algorithms: ['HS256'], cacheSize: 1 }, 'test');
+    sync(verifier.verify(token));
+    const again = distinct(7);
+    expect(Object.isFrozen(sync(verifier.verify(again)).payload)).toBe(false);
+    const second = sync(verifier.verify(again));
+    expect(Object.isFrozen(second.payload)).toBe(true);
+    expect(sync(verifier.verify(again))).toBe(second);
+  });
+
+  it('checks each header once per verifier, but never lets a refused header through on a later token', () => {
+    const verifier = new TokenVerifier({ secret: SECRET, algorithms: ['HS256'], cacheSize: 0 }, 'test');
+    const refused: [Record<string, unknown>, string][] = [
+      [{ alg: 'HS384', typ: 'JWT' }, 'token_invalid'],
+      [{ alg: 'HS256', crit: ['b64'], b64: false }, 'token_invalid'],
+      [{ alg: 'none' }, 'token_invalid'],
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const [header, code] of refused) {
+        expect(() => verifier.verify(hs(claims(), SECRET, header))).toThrow(expect.objectContaining({ code }));
+      }
+      // Many distinct valid headers (more than the memo holds), each accepted; the usual one too.
+      for (let i = 0; i < 40; i++) expect(sync(verifier.verify(hs(claims(), SECRET, { alg: 'HS256', n: i }))).result.userId).toBe('42');
+      expect(sync(verifier.verify(token)).result.userId).toBe('42');
+    }
+  });
+
+  it('a memoized header is shared frozen, a bad signature under it is still refused', () => {
+    const seen: object[] = [];
+    const verifier: TokenVerifier = new TokenVerifier({ secret: SECRET, algorithms: ['HS256'], cacheSize: 0 }, 'test', (decoded) => {
+      seen.push(decoded.header);
+      return verifier.localKey(decoded);
+    });
+    sync(verifier.verify(token));
+    sync(verifier.verify(token));
+    expect(seen[1]).toBe(seen[0]);
+    expect(Object.isFrozen(seen[0])).toBe(true);
+    const forged = hs(claims({ sub: 'admin' }), 'another-secret-of-at-least-32-bytes-long');
+    expect(() => verifier.verify(forged)).toThrow(expect.objectContaining({ code: 'token_invalid' }));
+    expect(() => verifier.verify(`${token.slice(0, token.lastIndexOf('.'))}.`)).toThrow(expect.objectContaining({ code: 'token_invalid' }));
+  });
+});

@@ -12,9 +12,10 @@ import {
 } from './jwt-algorithms.js';
 import type { EventSink } from '../events/auth-event.interface.js';
 import type { JwksKeySet } from './jwks-key-set.js';
+import { refusal } from './refusal.js';
 import { claimsMapping, type ClaimsMappingOptions } from './claims-mapping.js';
 import { probeVerifier, type ProbeVerdict } from './jwt-probe.js';
-import { decodeJwt, verifyDecoded, type ClaimRules, type DecodedJwt, type JwtPayload } from './jwt-verifier.js';
+import { decodeJwt, verifyDecoded, type ClaimRules, type DecodedJwt, type HeaderMemo, type JwtPayload } from './jwt-verifier.js';
 import { VerifiedTokenCache, verifiedToken, type VerifiedToken } from './verified-token.cache.js';
 import { remoteKeySet, type RemoteKeyOptions } from './oidc-discovery.js';
 import { peekIssuer } from './oidc-issuer.js';
@@ -51,6 +52,8 @@ export interface JwtVerifierOptions extends RemoteKeyOptions, ClaimsMappingOptio
    * reuses its token skips signature verification. `exp`/`nbf` are re-checked on every use
    * and revocation is checked after the cache on every request; failures are never cached.
    * Remembered claims are deep-frozen: a handler cannot change them for the next request.
+   * The cache also holds at most 32 MiB (reckoned from the tokens' lengths); once full, a token
+   * is remembered on its second verification only, so tokens seen once do not evict reused ones.
    * `0` disables the cache.
    * @default 10000
    */
@@ -78,6 +81,8 @@ export class TokenVerifier {
   private readonly keys = new Map<JwtAlgorithm, KeyObject>();
   private readonly jwks: JwksKeySet | undefined;
   private readonly cache: VerifiedTokenCache;
+  /** The headers this verifier has already checked (one per algorithm and `kid`, in practice). */
+  private readonly headers: HeaderMemo = new Map();
   /** The remote key each freshly verified payload was checked with, for the cache (see `remember`). */
   private readonly remoteKeyOf = new WeakMap<JwtPayload, KeyObject>();
 
@@ -178,7 +183,7 @@ export class TokenVerifier {
   localKey(decoded: DecodedJwt): KeyObject | Promise<KeyObject> {
     if (this.jwks !== undefined) return this.jwks.resolve(decoded.header.kid, decoded.header.alg);
     const key = this.keys.get(decoded.header.alg);
-    if (key === undefined) throw new TokenInvalidError('No key for the token algorithm');
+    if (key === undefined) throw refusal(TokenInvalidError, 'No key for the token algorithm');
     return key;
   }
 
@@ -204,7 +209,7 @@ export class TokenVerifier {
 
   /** @param payload the payload already parsed for issuer routing, used once the signature is checked. */
   private verifyFresh(token: string, payload?: JwtPayload): JwtPayload | Promise<JwtPayload> {
-    const decoded = decodeJwt(token, this.algorithms, this.maxTokenLength);
+    const decoded = decodeJwt(token, this.algorithms, this.maxTokenLength, this.headers);
     if (payload !== undefined) decoded.payload = payload;
     // Judged as of when the key is at hand (a remote key set may take a while).
     return andThen(this.keyFor(decoded), this.checkNow, decoded);
@@ -218,15 +223,16 @@ export class TokenVerifier {
   private check(decoded: DecodedJwt, key: KeyObject, now: number): JwtPayload {
     const payload = verifyDecoded(decoded, key, this.rules, now);
     if (payload.type !== undefined && payload.type !== 'access') {
-      throw new TokenClaimsInvalidError('Only an access token is accepted here');
+      throw refusal(TokenClaimsInvalidError, 'Only an access token is accepted here');
     }
     if (this.jwks !== undefined) this.remoteKeyOf.set(payload, key);
     return payload;
   }
 
   private remember(token: string, payload: JwtPayload): VerifiedToken {
-    // Only a cached token is shared by several requests, so only it is frozen.
-    if (!this.cache.enabled) return verifiedToken(payload, false, this.cache.mapping);
+    // Only a cached token is shared by several requests, so only it is frozen. One the cache does
+    // not admit (no cache; full, and seen once) is this request's alone: nothing frozen, nothing kept.
+    if (!this.cache.admits(token)) return verifiedToken(payload, false, this.cache.mapping);
     const entry = verifiedToken(payload, true, this.cache.mapping);
     const key = this.remoteKeyOf.get(payload);
     // A key removed while this token was being verified: answer, but do not remember it.

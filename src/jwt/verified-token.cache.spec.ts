@@ -103,3 +103,67 @@ describe('VerifiedTokenCache', () => {
     expect(cache.get('t', RULES, NOW)).toBeUndefined();
   });
 });
+
+describe('VerifiedTokenCache admission and bytes (issue 20)', () => {
+  const entry = () => verifiedToken({ sub: 's', exp: NOW + 60 }, true);
+  const remember = (cache: VerifiedTokenCache, token: string): boolean => {
+    if (!cache.admits(token)) return false;
+    cache.set(token, entry());
+    return true;
+  };
+
+  it('admits every token while there is room', () => {
+    const cache = new VerifiedTokenCache(3);
+    expect(['a1', 'b2', 'c3'].map((token) => remember(cache, token))).toEqual([true, true, true]);
+    expect(cache.size).toBe(3);
+  });
+
+  it('once full, a token seen once is not remembered and evicts nothing; seen again, it is (the oldest goes)', () => {
+    const cache = new VerifiedTokenCache(3);
+    for (const token of ['a1', 'b2', 'c3']) remember(cache, token);
+    for (let i = 0; i < 200; i++) expect(remember(cache, `once-${i}`)).toBe(false);
+    expect(cache.size).toBe(3);
+    for (const token of ['a1', 'b2', 'c3']) expect(cache.get(token, RULES, NOW)).toBeDefined();
+    expect(remember(cache, 'again')).toBe(false);
+    expect(remember(cache, 'again')).toBe(true);
+    expect(cache.get('again', RULES, NOW)).toBeDefined();
+    expect(cache.get('a1', RULES, NOW)).toBeUndefined();
+    expect(cache.size).toBe(3);
+  });
+
+  it('a fingerprint never answers for another token: entries are found by the whole token', () => {
+    const cache = new VerifiedTokenCache(1);
+    remember(cache, 'header.payload-1.same-signature-tail');
+    expect(cache.get('header.payload-2.same-signature-tail', RULES, NOW)).toBeUndefined();
+  });
+
+  it('is bounded by bytes as well as by count: long tokens evict the oldest before the count is reached', () => {
+    // Each 1,000-character token is reckoned 2,640 bytes: 3 fit in 8,000.
+    const cache = new VerifiedTokenCache(100, undefined, 8000);
+    const long = (i: number): string => `${i}`.padEnd(1000, 'x');
+    for (let i = 0; i < 3; i++) expect(remember(cache, long(i))).toBe(true);
+    expect(cache.reckonedBytes).toBe(3 * 2640);
+    expect(remember(cache, long(3))).toBe(false);
+    expect(remember(cache, long(3))).toBe(true);
+    expect(cache.size).toBe(3);
+    expect(cache.get(long(0), RULES, NOW)).toBeUndefined();
+    expect(cache.reckonedBytes).toBeLessThanOrEqual(8000);
+  });
+
+  it('never remembers a token larger than the whole budget', () => {
+    const cache = new VerifiedTokenCache(100, undefined, 1000);
+    cache.set('x'.repeat(500), entry());
+    expect(cache.size).toBe(0);
+    expect(cache.reckonedBytes).toBe(0);
+  });
+
+  it('keeps its byte count when entries expire or are set twice', () => {
+    const cache = new VerifiedTokenCache(10);
+    cache.set('t', verifiedToken({ sub: 's', exp: NOW + 1 }, true));
+    cache.set('t', verifiedToken({ sub: 's', exp: NOW + 1 }, true));
+    expect(cache.size).toBe(1);
+    expect(cache.reckonedBytes).toBe(2 * 1 + 640);
+    expect(() => cache.get('t', RULES, NOW + 5)).toThrow();
+    expect(cache.reckonedBytes).toBe(0);
+  });
+});
