@@ -11,4 +11,6 @@ export const SampleGraphqlModule = GraphQLModule.forRoot<ApolloDriverConfig>({
   autoSchemaFile: true,
   subscriptions: { 'graphql-ws': true },
   fieldResolverEnhancers: ['guards', 'filters'],
+  // Errors carry our code in `extensions`; no server stack traces to clients, in development either.
+  includeStacktraceInErrorResponses: false,
 });
