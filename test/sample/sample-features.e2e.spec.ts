@@ -10,13 +10,14 @@ import { AppModule } from '../../sample/src/app.module.js';
 import { connectReportsService } from '../../sample/src/microservice/reports.microservice.js';
 import { SecurityCounters } from '../../sample/src/observability/security-counters.js';
 import { configureSample } from '../../sample/src/setup.js';
-import { startApp, type TestApp } from '../utils/app.js';
+import { ADAPTERS, startApp, type TestApp } from '../utils/app.js';
 import { claims, hs } from '../utils/tokens.js';
 
 /**
  * Issues 16 and 17: the sample's roles, GraphQL, socket.io gateway, TCP microservice and
  * AuthEvents subscriber, end to end as a client sees them, the app built as main.ts builds it
- * (Express, sessions, the hybrid microservice). Tokens come from POST /auth/login.
+ * (sessions, the hybrid microservice). main.ts runs on Express; every feature also works on
+ * Fastify (Apollo through @as-integrations/fastify), so both run. Tokens come from POST /auth/login.
  */
 const FORGED = `Bearer ${hs(claims({ sub: '1', roles: ['admin', 'clerk'], permissions: ['reports:read', 'reports:write'] }), 'f'.repeat(48))}`;
 
@@ -25,13 +26,13 @@ interface GraphqlBody {
   errors?: Array<{ message: string; path?: string[]; extensions?: { code?: string; status?: number } }>;
 }
 
-describe('the sample app: roles, GraphQL, socket.io, microservice, events (express)', () => {
+describe.each(ADAPTERS)('the sample app: roles, GraphQL, socket.io, microservice, events (%s)', (adapter) => {
   let t: TestApp;
   let microservicePort: number;
   const cleanups: Array<() => unknown> = [];
 
   beforeAll(async () => {
-    t = await startApp('express', { imports: [AppModule] }, async (app) => {
+    t = await startApp(adapter, { imports: [AppModule] }, async (app) => {
       await configureSample(app);
       microservicePort = await connectReportsService(app);
     });
