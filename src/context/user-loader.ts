@@ -85,3 +85,14 @@ export function userFromContext(context: RequestContext): AuthUser | null {
     ...(context.roles.length > 0 ? { roles: context.roles } : {}),
   };
 }
+
+/**
+ * `permissionsFrom: 'user'`: what a JWT-authenticated request may do is the loaded user's now,
+ * not what its token said when it was issued: the user's permissions and roles (the rules of
+ * {@link userPermissions} and {@link userRoles}) replace the token's. Scopes stay the token's:
+ * they are what the user delegated to that token.
+ */
+export function applyUserAuthority(context: RequestContext, user: unknown): void {
+  context.permissions = userPermissions(user);
+  context.roles = userRoles(user);
+}

@@ -9,16 +9,24 @@ interface RpcCall {
   carrier: AuthRequest;
   pattern: string;
   event: boolean;
+  /** The message as the transport handed it (the envelope), which the call belongs to. */
+  message: unknown;
+  /** What the handler receives: the envelope's `data`, else the message itself. */
+  data: unknown;
 }
 
 /**
- * Where a message's call is kept: on the transport's context object (`args[1]`, one per
- * message), else on the arguments array. Nest hands a microservice handler's guards,
- * parameter decorators and exception filters copies of the arguments array, not one array;
- * the context object in each copy is the same.
+ * Where a message's call is kept: on the transport's context object (`args[1]`), else on the
+ * arguments array. Nest hands a microservice handler's guards, parameter decorators and
+ * exception filters copies of the arguments array, not one array; the context object in each
+ * copy is the same, and so it is for every `@EventPattern` handler of one event. A call is
+ * only ever reused for the message it was read from (see {@link rpcRequest}).
  */
 const CALL = Symbol('warden:rpc-call');
 type CallHolder = object & { [CALL]?: RpcCall };
+
+/** Set by the global guard on its own context: the first read of a message by a handler (see {@link rpcGuardCall}). */
+const GUARD_CALL = Symbol('warden:rpc-guard-call');
 
 function holderOf(args: unknown[]): CallHolder {
   return typeof args[1] === 'object' && args[1] !== null ? args[1] : args;
@@ -44,15 +52,23 @@ const logger = new Logger('AuthModule');
  */
 export function rpcRequest(args: unknown[], host?: ArgumentsHost): AuthRequest {
   const holder = holderOf(args);
-  // Already read for this message (its payload already unwrapped): the same carrier.
   const known = holder[CALL];
-  if (known !== undefined) return known.carrier;
+  if (known !== undefined && args[0] === known.message) {
+    // The same message handed to another handler of its event (or to a filter): same carrier, its payload unwrapped too.
+    args[0] = known.data;
+    return known.carrier;
+  }
+  // A copy of arguments already unwrapped (a parameter decorator's). Never for the global guard: it reads each
+  // message as it arrived, so a transport that reuses one context object never lends a caller's carrier to the next.
+  if (known !== undefined && args[0] === known.data && !isGuardCall(host)) return known.carrier;
   const handler = (host as { getHandler?: () => unknown } | undefined)?.getHandler?.();
   const pattern = patternOf(args[1], handler);
   const carrier: AuthRequest = { method: 'RPC', url: pattern, headers: {} };
   const event = typeof handler === 'function' && Reflect.getMetadata(HANDLER_TYPE_METADATA, handler) === EVENT_HANDLER;
-  Object.defineProperty(holder, CALL, { value: { carrier, pattern, event } satisfies RpcCall, configurable: true });
-  const envelope = readEnvelope(args[0]);
+  const message = args[0];
+  const envelope = readEnvelope(message);
+  const call: RpcCall = { carrier, pattern, event, message, data: envelope === undefined ? message : envelope.data };
+  Object.defineProperty(holder, CALL, { value: call, configurable: true });
   if (envelope === undefined) return carrier;
   args[0] = envelope.data;
   if ('headers' in envelope) {
@@ -67,6 +83,18 @@ export function rpcRequest(args: unknown[], host?: ArgumentsHost): AuthRequest {
     },
   });
   return carrier;
+}
+
+/**
+ * Marks the global guard's own execution context before it reads a microservice call's
+ * carrier: that read always starts from the message the transport handed over.
+ */
+export function rpcGuardCall(host: ArgumentsHost): void {
+  Object.defineProperty(host, GUARD_CALL, { value: true, configurable: true });
+}
+
+function isGuardCall(host: ArgumentsHost | undefined): boolean {
+  return (host as { [GUARD_CALL]?: true } | undefined)?.[GUARD_CALL] === true;
 }
 
 /**

@@ -4,15 +4,13 @@ import { lastValueFrom, isObservable } from 'rxjs';
 import { AuthConfig } from '../auth.config.js';
 import { assertTokensAccepted } from '../auth.startup.js';
 import { andThen, isPending, refusal } from '../auth.policy.js';
-import { CredentialsMissingError } from '../auth.errors.js';
 import type { AuthenticationBackend, CookieAuthResult } from '../backends/authentication-backend.interface.js';
 import { assertUniqueNames } from '../backends/backend-name.js';
-import { JwtAuthentication } from '../backends/jwt.backend.js';
 import { unclaimedCredential } from '../backends/unclaimed-credential.js';
 import { attachContext } from '../context/attach-context.js';
-import { requestOf, wsGuarded, wsGuarding } from '../contexts/request-of.js';
+import { wsGuarded, wsGuarding } from '../contexts/request-of.js';
 import { watchGraphql } from '../contexts/graphql-subscription.js';
-import { userPermissions } from '../context/user-loader.js';
+import { applyUserAuthority } from '../context/user-loader.js';
 import { ContextStorage } from '../context/context-storage.js';
 import { attachCredentialSettings } from '../credentials/credential-settings.js';
 import { checkCsrf } from '../credentials/csrf-check.js';
@@ -23,13 +21,7 @@ import { requirementGuards, resolveAuth } from '../decorators/resolve-auth.js';
 import type { Guard } from './guard.interface.js';
 import { noteBackend, observeGuard } from '../events/request-observer.js';
 import { discoverHandlers, type Controller, type Handler } from './handler-discovery.js';
-
-/** What a handler needs, resolved once from its metadata and the module defaults. */
-interface Plan {
-  public: boolean;
-  backends: readonly AuthenticationBackend[];
-  guards: readonly Guard[];
-}
+import { authenticatedBy, guardedRequestOf, publicOnly, type Authenticated, type Plan } from './warden-steps.js';
 
 /**
  * The global guard `AuthModule` installs: resolves each handler's plan once (method over
@@ -75,7 +67,7 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() === 'ws' && !wsGuarding(context)) return wsGuarded(context, this); // gateways skip global filters
-    const request = requestOf(context);
+    const request = guardedRequestOf(context);
     const plan = this.planFor(context.getHandler() as Handler, context.getClass() as Controller);
     // A context this module cannot read a credential from: fail closed, only a handler resolved public gets through.
     if (request === undefined) return andThen(plan, publicOnly, context.getType());
@@ -106,7 +98,7 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
     request: AuthRequest,
     guards: readonly Guard[],
   ): boolean | Promise<boolean> => {
-    request.context!.permissions = userPermissions(user);
+    applyUserAuthority(request.context!, user);
     return this.runGuards(context, request, guards, 0);
   };
   private readonly nextBackend = (
@@ -160,10 +152,11 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
     const requestContext: RequestContext =
       authenticated === null ? anonymousContext() : contextFrom(authenticated.result, authenticated.backend);
     attachContext(request, requestContext, this.config.loadUser, authenticated?.result.user);
-    // `permissionsFrom: 'user'`: a JWT's permissions are the user's now, not the token's. Every guard
-    // (a custom one too) and the handler's context see them; the load is the memoised `request.user`.
+    // `permissionsFrom: 'user'`: a JWT's permissions and roles are the user's now, not the token's. Every
+    // guard (a custom one too) and the handler's context see them; the load is the memoised `request.user`.
     if (this.config.permissionsFromUser && authenticated?.jwt === true) {
       requestContext.permissions = [];
+      requestContext.roles = [];
       return andThen(request.user as Promise<unknown>, this.guardsWithUserPermissions, context, request, guards);
     }
     return this.runGuards(context, request, guards, 0);
@@ -225,17 +218,4 @@ export class WardenGuard implements CanActivate, OnApplicationBootstrap {
     const required = requirementGuards(this.reflector, handler, controller);
     return { public: false, backends, guards: required.length > 0 ? [...guards, ...required] : guards };
   }
-}
-
-type Authenticated = { result: AuthResult; backend: string; jwt?: boolean } | null;
-
-/** Who authenticated a request; `jwt`: a `JwtAuthentication` (whatever its `name`), for `permissionsFrom: 'user'`. */
-function authenticatedBy(result: AuthResult, backend: AuthenticationBackend): Authenticated {
-  return { result, backend: backend.name, jwt: backend instanceof JwtAuthentication };
-}
-
-/** A handler in a context this module cannot read a credential from: only `@Public()` passes. */
-function publicOnly(plan: Plan, type: string): true {
-  if (plan.public) return true;
-  throw new CredentialsMissingError(`Authentication credentials cannot be read from a ${type} request`);
 }
