@@ -6,6 +6,12 @@ import { guardFactory, PermissionGuard } from './permission.guards.js';
 /** RFC 9470 §3: an `acr_values` entry is one token of a space-separated, quoted list. */
 const ACR_VALUE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
+/**
+ * How far ahead of this server's clock an `auth_time` may be (the issuer's clock may run a little
+ * fast). Beyond it the login is in the future: never recent, or it would stay "recent" until then.
+ */
+const AUTH_TIME_SKEW_SECONDS = 5;
+
 class AuthenticatedWithinGuard extends PermissionGuard {
   constructor(private readonly maxAge: number) {
     super();
@@ -15,7 +21,8 @@ class AuthenticatedWithinGuard extends PermissionGuard {
     const authTime = context.claims.auth_time;
     // A token without a usable `auth_time` does not say when the user logged in: never recent enough.
     if (typeof authTime !== 'number' || !Number.isFinite(authTime)) return false;
-    return Date.now() / 1000 - authTime <= this.maxAge;
+    const now = Date.now() / 1000;
+    return authTime <= now + AUTH_TIME_SKEW_SECONDS && now - authTime <= this.maxAge;
   }
 
   protected override denied(): Error {
@@ -44,7 +51,8 @@ class RequiresAcrGuard extends PermissionGuard {
  * refreshes, and OpenID providers set when asked). Otherwise 401 `insufficient_user_authentication`
  * with `WWW-Authenticate: Bearer error="insufficient_user_authentication", …, max_age=<seconds>`;
  * an anonymous request is 401 `credentials_missing`. A credential without `auth_time` (an API
- * key, a session) is never recent enough.
+ * key, a session) is never recent enough, nor is an `auth_time` more than
+ * {@link AUTH_TIME_SKEW_SECONDS} (5) seconds ahead of the server's clock.
  *
  * @example
  * ```ts

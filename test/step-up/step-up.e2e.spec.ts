@@ -123,6 +123,9 @@ describe.each(ADAPTERS)('step-up authentication, RFC 9470 (%s)', (adapter) => {
     ['no auth_time', { acr: 'mfa' }, '/recent'],
     ['auth_time as a string', { auth_time: String(now()) }, '/recent'],
     ['auth_time too old (an OpenID token)', { auth_time: now() - 301 }, '/recent'],
+    ['auth_time in the future (past the 5 s of clock skew)', { auth_time: now() + 60 }, '/recent'],
+    ['auth_time far in the future (recent forever)', { auth_time: now() + 10 * 365 * 86400 }, '/recent'],
+    ['auth_time at the largest number', { auth_time: Number.MAX_SAFE_INTEGER }, '/recent'],
     ['no acr', { auth_time: now() }, '/transfer'],
     ['acr as an array holding mfa', { acr: ['mfa'] }, '/transfer'],
     ['acr in another case', { acr: 'MFA' }, '/transfer'],
@@ -137,6 +140,11 @@ describe.each(ADAPTERS)('step-up authentication, RFC 9470 (%s)', (adapter) => {
     const token = hs(claims({ auth_time: now() - 10, acr: 'phr' }), SECRET);
     expect((await t.http.get('/recent').set('authorization', `Bearer ${token}`)).status).toBe(200);
     expect((await t.http.post('/transfer').set('authorization', `Bearer ${token}`)).status).toBe(201);
+  });
+
+  it("an auth_time a few seconds ahead (the issuer's clock runs fast) is recent: within AUTH_TIME_SKEW_SECONDS", async () => {
+    const token = hs(claims({ auth_time: now() + 3 }), SECRET);
+    expect((await t.http.get('/recent').set('authorization', `Bearer ${token}`)).status).toBe(200);
   });
 
   it('anonymous: 401 credentials_missing (log in first); an API key, which has no login time: asked to step up', async () => {
