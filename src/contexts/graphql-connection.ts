@@ -89,6 +89,8 @@ export interface GraphqlContext {
 export interface GraphqlWsContext {
   connectionParams?: unknown;
   extra: { socket?: WsSocket; request?: IncomingMessage };
+  /** The connection's operations by id: `null` from their `subscribe` message until their resolver has answered. */
+  subscriptions?: Record<string, unknown>;
 }
 
 /** Whether the Apollo driver's `req` is a `graphql-ws` connection context. */
@@ -115,4 +117,52 @@ export function subscriptionSocket(args: readonly unknown[]): WsSocket | undefin
     return socketOfUpgrade((context.request as { raw?: IncomingMessage }).raw);
   }
   return undefined;
+}
+
+/** One subscription operation of a connection, as far as its driver lets it be told apart from the others. */
+export interface SubscriptionOperation {
+  /** The ids it may have (those its events carry); `undefined` when the driver does not say: every event re-checks it. */
+  readonly ids: readonly string[] | undefined;
+  /** Whether the driver still runs it (not completed by either side). */
+  running(): boolean;
+}
+
+/**
+ * The operation a subscription call belongs to. Mercurius puts the operation's `id` and its
+ * own pub/sub context (closed when the operation ends) in the GraphQL context. `graphql-ws`
+ * does not tell a resolver its id: the operation is one of those still waiting for their
+ * resolver (`null` in the connection's `subscriptions`), exactly one unless several were
+ * sent at the same instant; then each is re-checked before the events of all of them,
+ * which can only refuse more, never less.
+ */
+export function subscriptionOperation(args: readonly unknown[]): SubscriptionOperation {
+  const context = args[2] as (GraphqlContext & { id?: unknown; pubsub?: unknown }) | undefined;
+  if (!isObject(context)) return UNKNOWN_OPERATION;
+  if (isGraphqlWsContext(context.req)) {
+    const connection = context.req;
+    const subscriptions = connection.subscriptions;
+    const waiting = isObject(subscriptions) ? Object.keys(subscriptions).filter((id) => subscriptions[id] === null) : [];
+    return waiting.length === 0 ? UNKNOWN_OPERATION : new GraphqlWsOperation(connection, waiting);
+  }
+  const { id, pubsub } = context;
+  if ('_connectionInit' in context && (typeof id === 'string' || typeof id === 'number') && isObject(pubsub)) {
+    const state = pubsub as { closed?: unknown };
+    if (typeof state.closed === 'boolean') return { ids: [String(id)], running: () => state.closed !== true };
+  }
+  return UNKNOWN_OPERATION;
+}
+
+const UNKNOWN_OPERATION: SubscriptionOperation = Object.freeze({ ids: undefined, running: () => true });
+
+class GraphqlWsOperation implements SubscriptionOperation {
+  constructor(
+    private readonly connection: GraphqlWsContext,
+    readonly ids: readonly string[],
+  ) {}
+
+  running(): boolean {
+    // `graphql-ws` deletes an operation's id when it completes (and replaces the map when the connection closes).
+    const current = this.connection.subscriptions;
+    return isObject(current) && this.ids.some((id) => id in current);
+  }
 }
