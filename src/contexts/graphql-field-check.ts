@@ -1,4 +1,5 @@
-import { AUTH_METADATA, PERMISSIONS_METADATA } from '../auth.constants.js';
+import { AUTH_METADATA } from '../auth.constants.js';
+import { REQUIREMENTS } from '../decorators/resolve-auth.js';
 
 /** A discovered handler, as `handler-discovery.ts` lists it (declared here: no import back into guards/). */
 interface FoundHandler {
@@ -20,7 +21,7 @@ const GRAPHQL_RESOLVE_PROPERTY = 'graphql:resolve_property';
 
 /**
  * Refuses to start an app where a GraphQL field resolver (`@ResolveField()`) carries
- * `@Auth()` or `@Permissions()` (on the method or its resolver class) while the GraphQL
+ * `@Auth()`, `@Permissions()`, `@Roles()` or `@Scopes()` (on the method or its resolver class) while the GraphQL
  * module does not run guards on field resolvers: `@nestjs/graphql` runs enhancers on them
  * only with `fieldResolverEnhancers: ['guards']`, so the decorators would silently not
  * apply and the field would be as open as every query that returns its parent type. And
@@ -52,20 +53,22 @@ export function assertFieldResolversGuarded(providers: readonly ProviderWrapper[
   if (protectedFields.length === 0) return;
   const names = protectedFields.map(({ controller, name }) => `${controller.name}.${name}`).join(', ');
   throw new TypeError(
-    `GraphQL field resolver(s) ${names} carry @Auth() or @Permissions(), but @nestjs/graphql runs no guard on field resolvers ` +
+    `GraphQL field resolver(s) ${names} carry @Auth(), @Permissions(), @Roles() or @Scopes(), but @nestjs/graphql runs no guard on field resolvers ` +
       "unless GraphQLModule.forRoot({ fieldResolverEnhancers: ['guards', 'filters'] }): add that option (the global guard then runs on every " +
       'field resolver; mark open ones @Public()), or remove the decorators (the field is then as protected as the query that returns its parent).',
   );
 }
 
-/** `@Auth()` or `@Permissions()` in force on a handler (the nearest of method and class not being `@Public()`). */
+/**
+ * `@Auth()`, or a decorator that adds a requirement (`@Permissions()`, `@Roles()`, `@Scopes()`:
+ * the list the guard's plan reads), in force on a handler (the nearest of method and class not being `@Public()`).
+ */
 function declaresProtection(handler: Function, controller: Function): boolean {
   const auth = (Reflect.getMetadata(AUTH_METADATA, handler) ?? Reflect.getMetadata(AUTH_METADATA, controller)) as
     { public?: boolean } | undefined;
   if (auth?.public === true) return false;
   return (
     auth !== undefined ||
-    Reflect.getMetadata(PERMISSIONS_METADATA, handler) !== undefined ||
-    Reflect.getMetadata(PERMISSIONS_METADATA, controller) !== undefined
+    REQUIREMENTS.some(({ key }) => Reflect.getMetadata(key, handler) !== undefined || Reflect.getMetadata(key, controller) !== undefined)
   );
 }

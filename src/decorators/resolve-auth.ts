@@ -36,7 +36,7 @@ export function resolveAuth(reflector: Reflector, handler: Function, controller:
 }
 
 /** The decorators that add a requirement to a handler's guards: each adds one guard, from the method's and the class's names together. */
-const REQUIREMENTS = [
+export const REQUIREMENTS = [
   { key: PERMISSIONS_METADATA, decorator: '@Permissions', kind: 'permissions', guard: HasAllPermissions },
   { key: ROLES_METADATA, decorator: '@Roles', kind: 'roles', guard: HasAllRoles },
   { key: SCOPES_METADATA, decorator: '@Scopes', kind: 'scopes', guard: HasAllScopes },

@@ -2,6 +2,7 @@ import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule, Parent, ResolveField, Resolver } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Roles, Scopes } from '../../src/index.js';
 import { startApp, type TestApp } from '../utils/app.js';
 import { appModule, bearer, codes, Post, PostFieldsResolver, RootResolver, type GraphqlBody } from './graphql-fixtures.js';
 
@@ -16,6 +17,31 @@ class PlainFieldsResolver {
   @ResolveField(() => Number)
   length(@Parent() post: Post): number {
     return post.title.length;
+  }
+}
+
+/** `@Roles()` / `@Scopes()` on field resolvers: each adds a guard like `@Permissions()` does (review finding 3). */
+@Resolver(() => Post)
+class RoleFieldsResolver {
+  @Roles('editor')
+  @ResolveField(() => String, { nullable: true })
+  draft(@Parent() post: Post): string {
+    return `draft of ${post.id}`;
+  }
+
+  @Scopes('posts:audit')
+  @ResolveField(() => String, { nullable: true })
+  audit(@Parent() post: Post): string {
+    return `audit of ${post.id}`;
+  }
+}
+
+@Roles('editor')
+@Resolver(() => Post)
+class ClassRoleFieldsResolver {
+  @ResolveField(() => String, { nullable: true })
+  history(@Parent() post: Post): string {
+    return `history of ${post.id}`;
   }
 }
 
@@ -70,8 +96,31 @@ describe.each(Object.keys(DRIVERS) as (keyof typeof DRIVERS)[])('GraphQL field r
 
   it('without it: @Permissions() on a field resolver refuses to start, naming the resolver and the fix', async () => {
     await expect(startApp('fastify', { imports: [appModule(DRIVERS[driver](false), [RootResolver, PostFieldsResolver])] })).rejects.toThrow(
-      /PostFieldsResolver\.secretNote carry @Auth\(\) or @Permissions\(\).*fieldResolverEnhancers: \['guards', 'filters'\]/,
+      /PostFieldsResolver\.secretNote carry @Auth\(\), @Permissions\(\), @Roles\(\) or @Scopes\(\).*fieldResolverEnhancers: \['guards', 'filters'\]/,
     );
+  });
+
+  it.each([
+    ['@Roles() and @Scopes() on field resolvers', RoleFieldsResolver, /RoleFieldsResolver\.draft, RoleFieldsResolver\.audit carry/],
+    ['@Roles() on the field resolver class', ClassRoleFieldsResolver, /ClassRoleFieldsResolver\.history carry/],
+  ])('without it: %s refuse to start, naming them', async (_name, resolver, message) => {
+    await expect(startApp('fastify', { imports: [appModule(DRIVERS[driver](false), [RootResolver, resolver])] })).rejects.toThrow(message);
+  });
+
+  it("with ['guards', 'filters']: @Roles() and @Scopes() on field resolvers are enforced", async () => {
+    t = await startApp('fastify', {
+      imports: [appModule(DRIVERS[driver](true), [RootResolver, RoleFieldsResolver, ClassRoleFieldsResolver])],
+    });
+    const user = await gql('{ posts { id draft audit history } }', bearer());
+    expect(user.data).toEqual({ posts: [{ id: '1', draft: null, audit: null, history: null }] });
+    expect(codes(user)).toEqual({
+      'posts.0.draft': 'permission_denied',
+      'posts.0.audit': 'permission_denied',
+      'posts.0.history': 'permission_denied',
+    });
+    expect(await gql('{ posts { draft audit history } }', bearer({ roles: ['editor'], scope: 'posts:audit' }))).toEqual({
+      data: { posts: [{ draft: 'draft of 1', audit: 'audit of 1', history: 'history of 1' }] },
+    });
   });
 
   it("'guards' without 'filters' refuses to start: refusals would not carry our codes", async () => {
