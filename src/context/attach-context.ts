@@ -11,7 +11,10 @@ interface UserState {
   user: Promise<unknown> | undefined;
 }
 
-type WithUserState = AuthRequest & { [USER_STATE]?: UserState };
+/** Where a request whose calls each get their own carrier keeps the users they loaded (see {@link shareUserLoads}). */
+const SHARED_USERS = Symbol('warden:shared-users');
+
+type WithUserState = AuthRequest & { [USER_STATE]?: UserState; [SHARED_USERS]?: Map<string, Promise<unknown>> };
 
 /**
  * One accessor pair shared by every request: its state lives on the request under a
@@ -24,7 +27,7 @@ const USER_DESCRIPTOR: PropertyDescriptor = Object.freeze({
   get(this: WithUserState): Promise<unknown> | undefined {
     const state = this[USER_STATE];
     if (state === undefined) return undefined;
-    if (state.user === undefined) state.user = firstRead(state);
+    if (state.user === undefined) state.user = sharedRead(this, state);
     return state.user;
   },
   set(this: WithUserState, value: unknown): void {
@@ -49,6 +52,30 @@ function firstRead({ context, loadUser }: UserState): Promise<unknown> {
 }
 
 function ignore(): void {}
+
+/** The first read, shared by the carriers of one request that name the same identity (same backend, same user id). */
+function sharedRead(request: WithUserState, state: UserState): Promise<unknown> {
+  const shared = request[SHARED_USERS];
+  if (shared === undefined || state.loadUser === undefined || state.context.authBackend === null) return firstRead(state);
+  const key = `${state.context.authBackend}\u0000${state.context.userId}`;
+  let user = shared.get(key);
+  if (user === undefined) {
+    user = firstRead(state);
+    shared.set(key, user);
+  }
+  return user;
+}
+
+/**
+ * Lets the carriers made from `request` (objects whose prototype it is, one per GraphQL
+ * resolver call) share one user load per identity: `userLoader` runs at most once per request
+ * and identity, not once per field. Kept on the request, so it ends with it.
+ */
+export function shareUserLoads(request: AuthRequest): void {
+  if (!Object.prototype.hasOwnProperty.call(request, SHARED_USERS)) {
+    Object.defineProperty(request, SHARED_USERS, { value: new Map<string, Promise<unknown>>() });
+  }
+}
 
 /**
  * Stores the context on the request and defines `request.user` as a lazy, memoised

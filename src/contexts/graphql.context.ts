@@ -1,6 +1,7 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import type { AuthError } from '../auth.errors.js';
+import { shareUserLoads } from '../context/attach-context.js';
 import type { AuthRequest } from '../context/auth-request.interface.js';
 import {
   connectionRequest,
@@ -22,7 +23,8 @@ import { refuseConnection } from './graphql-subscription.js';
  * the same, merged into its context). Each resolver call gets its own carrier, an object
  * whose prototype is that request: a query that mixes a `@Public()` field with protected
  * ones (or fields with different `@Auth()` backends) runs each field's plan on its own
- * `request.context`, never on one a sibling field left on the shared request.
+ * `request.context`, never on one a sibling field left on the shared request. The carriers
+ * share the user they load (by backend and user id): `userLoader` runs once per request.
  *
  * Over WebSocket (subscriptions) the credential is the connection's: the `connection_init`
  * payload (its `headers` object if it has one, else the payload itself; keys read as header
@@ -53,7 +55,11 @@ function readRequest(args: unknown[]): AuthRequest | undefined {
   if ('_connectionInit' in context && isHttpRequest(context.request)) {
     return connectionRequest(context._connectionInit, context.request.raw as IncomingMessage | undefined);
   }
-  if (isHttpRequest(req)) return Object.create(req) as AuthRequest;
+  if (isHttpRequest(req)) {
+    // One request, however many fields: `userLoader` runs once per identity, not per carrier.
+    shareUserLoads(req);
+    return Object.create(req) as AuthRequest;
+  }
   return undefined;
 }
 
