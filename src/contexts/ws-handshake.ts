@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { CredentialsMissingError, CsrfFailedError, TokenMalformedError, type AuthError } from '../auth.errors.js';
 import type { AuthRequest } from '../context/auth-request.interface.js';
 import { credentialSettingsOf } from '../credentials/credential-settings.js';
-import { originAllowed } from './ws-origin.js';
+import { originAllowed, secureHandshake } from './ws-origin.js';
 
 /** What nestjs-warden keeps of a WebSocket handshake: the upgrade (or first polling) request's headers and URL. */
 export interface WsHandshake {
@@ -11,6 +11,8 @@ export interface WsHandshake {
   url: string;
   /** socket.io's `auth` payload (`io(url, { auth })`); `undefined` on the ws adapter. */
   auth?: unknown;
+  /** The handshake came over TLS (`wss:`, `https:` polling). */
+  secure?: boolean;
 }
 
 /** Where the ws adapter's handshake is recorded: on the connection's `net.Socket` (see ws-handshakes.ts). */
@@ -27,6 +29,8 @@ interface Connection {
   cookie: string | undefined;
   origin: string | undefined;
   host: string | undefined;
+  /** Made over HTTPS (see `secureHandshake`): a cookie then needs an `https:` Origin. */
+  secure: boolean;
   /** A credential in the auth payload that is not a string: refused when a backend reads it. */
   badAuth: string | undefined;
   /** No handshake was seen: refused when a backend reads a header. */
@@ -55,11 +59,12 @@ export function wsCarrier(client: unknown): AuthRequest | undefined {
 
 /** The handshake of a socket.io socket (`socket.handshake`), or of a ws client (recorded on its socket); `undefined` when unseen, `null` when not a WebSocket client. */
 function handshakeOf(client: Client): WsHandshake | undefined | null {
-  const io = client.handshake as { headers?: unknown; url?: unknown; auth?: unknown } | undefined;
+  const io = client.handshake as { headers?: unknown; url?: unknown; auth?: unknown; secure?: unknown } | undefined;
   if (typeof io === 'object' && io !== null && typeof io.headers === 'object' && io.headers !== null) {
     const request = client.request as { rawHeaders?: unknown } | undefined;
     const rawHeaders = Array.isArray(request?.rawHeaders) ? (request.rawHeaders as string[]) : [];
-    return { headers: io.headers as IncomingHttpHeaders, rawHeaders, url: typeof io.url === 'string' ? io.url : '/', auth: io.auth };
+    const url = typeof io.url === 'string' ? io.url : '/';
+    return { headers: io.headers as IncomingHttpHeaders, rawHeaders, url, auth: io.auth, secure: io.secure === true };
   }
   if (typeof client.readyState !== 'number' || typeof client.send !== 'function') return null;
   // `keepWsHandshake()` put it on the client; else the upgrade listener on its `net.Socket` (ws keeps it as `_socket`).
@@ -78,6 +83,7 @@ function connectionOf(handshake: WsHandshake | undefined): Connection {
       cookie: undefined,
       origin: undefined,
       host: undefined,
+      secure: false,
       badAuth: undefined,
       unseen: true,
     };
@@ -100,6 +106,7 @@ function connectionOf(handshake: WsHandshake | undefined): Connection {
     cookie,
     origin,
     host: single(headers.host),
+    secure: secureHandshake(handshake.secure === true, handshake.headers),
     badAuth,
     unseen: false,
   };
@@ -150,7 +157,7 @@ function carrierOf(connection: Connection): AuthRequest {
       enumerable: false,
       get(): string {
         const { webSocketOrigins } = credentialSettingsOf(carrier, 'WebSocket cookie');
-        if (originAllowed(connection.origin, connection.host, webSocketOrigins)) return cookie;
+        if (originAllowed(connection.origin, connection.host, webSocketOrigins, connection.secure)) return cookie;
         throw new CsrfFailedError(
           "A cookie credential is not accepted on a WebSocket handshake from another origin: send the token in the handshake's " +
             'Authorization header or auth payload, or list the origin in the `websocket.allowedOrigins` option',

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { Injectable, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import { HANDSHAKE, type WsHandshake } from './ws-handshake.js';
@@ -45,7 +46,8 @@ function recordUpgrade(request: IncomingMessage, socket: object): void {
 }
 
 function snapshot(request: IncomingMessage): WsHandshake {
-  return { headers: request.headers, rawHeaders: request.rawHeaders, url: request.url ?? '/' };
+  const secure = (request.socket as Partial<TLSSocket> | undefined)?.encrypted === true;
+  return { headers: request.headers, rawHeaders: request.rawHeaders, url: request.url ?? '/', secure };
 }
 
 /**

@@ -5,19 +5,35 @@
  * proof of where the page came from. Allowed:
  * - no `Origin` at all: not a cross-origin browser request (browsers send `Origin` on every
  *   WebSocket handshake and every cross-origin request; only same-origin GETs omit it);
- * - an `Origin` whose host (and port) is the handshake's `Host`;
- * - an `Origin` listed in `websocket.allowedOrigins`.
+ * - an `Origin` whose host (and port) is the handshake's `Host`, with the `https:` scheme when
+ *   the handshake itself was secure (`secure`): a page on `http://` the same host (anyone on
+ *   the network can write one) never uses the HTTPS site's cookies over `wss:`;
+ * - an `Origin` listed in `websocket.allowedOrigins`, scheme included.
  *
  * `Origin: null` (sandboxed frames, `file:`) and anything unparsable are refused.
+ *
+ * @param secure the handshake came over TLS, or through a proxy that says so (`X-Forwarded-Proto: https`).
  */
-export function originAllowed(origin: string | undefined, host: string | undefined, allowed: ReadonlySet<string>): boolean {
+export function originAllowed(origin: string | undefined, host: string | undefined, allowed: ReadonlySet<string>, secure = false): boolean {
   if (origin === undefined) return true;
   const parsed = parseOrigin(origin);
   if (parsed === undefined) return false;
   if (allowed.has(parsed.origin)) return true;
   if (host === undefined || host.length === 0) return false;
+  if (secure && parsed.protocol !== 'https:') return false;
   const own = parseOrigin(`${parsed.protocol}//${host}`);
   return own !== undefined && own.host === parsed.host;
+}
+
+/**
+ * Whether a handshake was made over HTTPS: TLS on this server, or a proxy in front that says so
+ * (`X-Forwarded-Proto` / `Forwarded: proto=`, any hop saying `https`). A browser cannot set
+ * these headers on a WebSocket handshake, and they can only make the `Origin` check stricter.
+ */
+export function secureHandshake(tls: boolean, headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
+  if (tls) return true;
+  const forwarded = [headers['x-forwarded-proto'], headers.forwarded].flat().join(',').toLowerCase();
+  return /(?:^|[\s,;])(?:proto=)?"?https"?(?:$|[\s,;])/.test(forwarded);
 }
 
 /**

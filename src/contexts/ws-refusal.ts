@@ -81,15 +81,18 @@ function afterRefusal(client: unknown, error: AuthError, ack: ((body: AuthErrorB
  * The close code of a refusal that ends the connection: the connection's credential itself is
  * refused (expired, revoked, forged, malformed, sent twice, a cookie from an origin not
  * allowed, a user gone), so no later message could pass. `4000 + status` (4401, 4403, 4400).
- * A missing credential, a permission refused or a store down leave the connection open:
+ * A missing credential, a permission refused, a step-up asked for (the credential is good, one
+ * handler wants a more recent or stronger login) or a store down leave the connection open:
  * other handlers (`@Public()`, or needing less) still answer.
  */
 export function closeCode(error: AuthError): number | undefined {
   const status = error.getStatus();
-  const closes =
-    (status === 401 && error.code !== 'credentials_missing') || error.code === 'csrf_failed' || error.code === 'invalid_request';
+  const closes = (status === 401 && !KEEPS_OPEN.has(error.code)) || error.code === 'csrf_failed' || error.code === 'invalid_request';
   return closes ? 4000 + status : undefined;
 }
+
+/** The 401 refusals that say nothing against the connection's credential itself. */
+const KEEPS_OPEN: ReadonlySet<string> = new Set(['credentials_missing', 'insufficient_user_authentication']);
 
 /** `WebSocket.OPEN`. */
 const OPEN = 1;

@@ -35,8 +35,8 @@ class AuditOne {
   static readonly seen: Seen[] = [];
 
   @EventPattern('audit')
-  one(@Payload() event: unknown, @AuthContext() context: RequestContext): void {
-    AuditOne.seen.push(['one', event, context.userId]);
+  one(@Payload() event: unknown, @AuthContext() context: unknown): void {
+    AuditOne.seen.push(['one', event, (context as RequestContext).userId]);
   }
 
   @Public()
@@ -49,13 +49,13 @@ class AuditOne {
 @Controller()
 class AuditTwo {
   @EventPattern('audit')
-  two(@Payload() event: unknown, @AuthContext() context: RequestContext): void {
-    AuditOne.seen.push(['two', event, context.userId]);
+  two(@Payload() event: unknown, @AuthContext() context: unknown): void {
+    AuditOne.seen.push(['two', event, (context as RequestContext).userId]);
   }
 
   @EventPattern('metrics')
-  guarded(@Payload() event: unknown, @AuthContext() context: RequestContext): void {
-    AuditOne.seen.push(['guarded', event, context.userId]);
+  guarded(@Payload() event: unknown, @AuthContext() context: unknown): void {
+    AuditOne.seen.push(['guarded', event, (context as RequestContext).userId]);
   }
 
   @MessagePattern('who')
@@ -86,7 +86,7 @@ class ReusingTransport extends Server implements CustomTransportStrategy {
   /** Sends a message to its handler with the shared context; resolves with the reply, rejects with the error body. */
   async request(pattern: string, data: unknown): Promise<unknown> {
     const handler = this.getHandlerByPattern(pattern);
-    if (handler === undefined) throw new Error(`no handler for ${pattern}`);
+    if (handler === undefined || handler === null) throw new Error(`no handler for ${pattern}`);
     const result: unknown = await handler(data, this.context);
     return isObservable(result) ? firstValueFrom(result as Observable<unknown>) : result;
   }

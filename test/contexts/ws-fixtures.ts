@@ -126,6 +126,8 @@ export interface ConnectOptions {
   auth?: unknown;
   /** socket.io only. */
   transports?: ('websocket' | 'polling')[];
+  /** `false` to accept a self-signed certificate (a `wss:` test server). */
+  rejectUnauthorized?: boolean;
 }
 
 /** A socket.io client; `call` resolves with the first event that answers (the handler's own, or `exception`). */
@@ -136,6 +138,7 @@ export async function connectIo(url: string, options: ConnectOptions = {}): Prom
     reconnection: false,
     extraHeaders: options.headers,
     auth: options.auth as Record<string, unknown>,
+    ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized }),
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
@@ -160,7 +163,10 @@ export async function connectIo(url: string, options: ConnectOptions = {}): Prom
 
 /** A ws client; `call` sends `{ event, data }` and resolves with the next message. */
 export async function connectWs(url: string, options: ConnectOptions = {}, path = ''): Promise<WsTestClient> {
-  const socket = new WebSocket(url.replace(/^http/, 'ws') + path, { headers: options.headers });
+  const socket = new WebSocket(url.replace(/^http/, 'ws') + path, {
+    headers: options.headers,
+    ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized }),
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', resolve);
     socket.once('error', reject);
