@@ -10,7 +10,7 @@ interface FoundHandler {
 }
 
 /** A provider as `DiscoveryService#getProviders()` gives it (the fields read here). */
-interface ProviderWrapper {
+export interface ProviderWrapper {
   token?: unknown;
   instance?: unknown;
 }
@@ -33,15 +33,9 @@ const GRAPHQL_RESOLVE_PROPERTY = 'graphql:resolve_property';
  * an undecorated field resolver is exactly as protected as the field that returned its parent.
  */
 export function assertFieldResolversGuarded(providers: readonly ProviderWrapper[], handlers: readonly FoundHandler[]): void {
-  const options = providers.filter((wrapper) => wrapper.token === GRAPHQL_MODULE_OPTIONS).map((wrapper) => wrapper.instance);
-  if (options.length === 0) return;
-  const enhancers = options.map((value) => {
-    const list = (value as { fieldResolverEnhancers?: unknown } | null | undefined)?.fieldResolverEnhancers;
-    return Array.isArray(list) ? (list as unknown[]) : [];
-  });
-  const fields = handlers.filter(
-    ({ handler, transport }) => transport === 'graphql' && Reflect.getMetadata(GRAPHQL_RESOLVE_PROPERTY, handler) === true,
-  );
+  const enhancers = fieldResolverEnhancers(providers);
+  if (enhancers === undefined) return;
+  const fields = handlers.filter(({ handler, transport }) => transport === 'graphql' && isFieldResolver(handler));
   if (enhancers.every((list) => list.includes('guards'))) {
     if (fields.length === 0 || enhancers.every((list) => list.includes('filters'))) return;
     throw new TypeError(
@@ -57,6 +51,24 @@ export function assertFieldResolversGuarded(providers: readonly ProviderWrapper[
       "unless GraphQLModule.forRoot({ fieldResolverEnhancers: ['guards', 'filters'] }): add that option (the global guard then runs on every " +
       'field resolver; mark open ones @Public()), or remove the decorators (the field is then as protected as the query that returns its parent).',
   );
+}
+
+/**
+ * The `fieldResolverEnhancers` of each GraphQL module of the app (`[]` when unset);
+ * `undefined` when the app has no GraphQL module.
+ */
+export function fieldResolverEnhancers(providers: readonly ProviderWrapper[]): unknown[][] | undefined {
+  const options = providers.filter((wrapper) => wrapper.token === GRAPHQL_MODULE_OPTIONS).map((wrapper) => wrapper.instance);
+  if (options.length === 0) return undefined;
+  return options.map((value) => {
+    const list = (value as { fieldResolverEnhancers?: unknown } | null | undefined)?.fieldResolverEnhancers;
+    return Array.isArray(list) ? (list as unknown[]) : [];
+  });
+}
+
+/** Whether a GraphQL handler is a field resolver (`@ResolveField()`), not a query, mutation or subscription. */
+export function isFieldResolver(handler: Function): boolean {
+  return Reflect.getMetadata(GRAPHQL_RESOLVE_PROPERTY, handler) === true;
 }
 
 /**

@@ -11,6 +11,9 @@ import type { RouteSecurity } from './route-security.interface.js';
  * rpc message "orders.get"  OrdersController.get  backends: jwt  guards: IsAuthenticated
  * ```
  *
+ * A handler no guard runs on (a GraphQL field resolver without `fieldResolverEnhancers`)
+ * reads `not guarded`, with its warning on the next line.
+ *
  * No column is padded, so adding one handler changes one line. Works with Vitest's and
  * Jest's `toMatchSnapshot()` / `toMatchFileSnapshot()`, or a file compared by hand.
  *
@@ -23,7 +26,11 @@ export function formatSecurityReport(report: readonly RouteSecurity[]): string {
   const open = report.filter((entry) => entry.public).length;
   const lines = [`# ${report.length} handler${report.length === 1 ? '' : 's'}, ${open} public`];
   for (const entry of report) {
-    const decision = entry.public ? 'public' : `backends: ${list(entry.backends)}  guards: ${list(entry.guards)}`;
+    const decision = entry.public
+      ? 'public'
+      : entry.guarded
+        ? `backends: ${list(entry.backends)}  guards: ${list(entry.guards)}`
+        : 'not guarded';
     lines.push(`${entry.transport} ${entry.route}  ${entry.handler}  ${decision}`);
     for (const warning of entry.warnings) lines.push(`  ! ${warning}`);
   }

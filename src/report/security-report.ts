@@ -3,6 +3,7 @@ import { DiscoveryService, MetadataScanner, ModulesContainer } from '@nestjs/cor
 import { PERMISSIONS_METADATA } from '../auth.constants.js';
 import type { AuthenticationBackend } from '../backends/authentication-backend.interface.js';
 import type { Guard } from '../guards/guard.interface.js';
+import { fieldResolverEnhancers, isFieldResolver } from '../contexts/graphql-field-check.js';
 import { discoverHandlers, type Controller, type DiscoveredHandler, type Handler } from '../guards/handler-discovery.js';
 import { WardenGuard } from '../guards/warden.guard.js';
 import { RouteIndex } from '../swagger/route-index.js';
@@ -15,6 +16,10 @@ interface Plan {
   backends: readonly AuthenticationBackend[];
   guards: readonly Guard[];
 }
+
+const UNGUARDED_FIELD =
+  "no guard runs on this field resolver: GraphQLModule.forRoot() has no fieldResolverEnhancers: ['guards', 'filters'], so it is exactly as " +
+  'protected as the query or field that returns its parent type (the decorators on it do not apply)';
 
 const UNGUARDED_MICROSERVICE =
   'a microservice of this app is connected without { inheritAppConfig: true }: it serves this handler without the global guard ' +
@@ -43,20 +48,25 @@ const UNGUARDED_MICROSERVICE =
 export async function securityReport(app: INestApplicationContext): Promise<RouteSecurity[]> {
   const modules = app.get(ModulesContainer, { strict: false });
   const guard = findGuard(modules);
-  const handlers = discoverHandlers(new DiscoveryService(modules), new MetadataScanner());
+  const discovery = new DiscoveryService(modules);
+  const handlers = discoverHandlers(discovery, new MetadataScanner());
   const httpRoutes = httpRoutesOf(app);
   const rpcWarnings = unguardedMicroservices(app, guard) ? [UNGUARDED_MICROSERVICE] : [];
+  // The check the app ran at start-up, read the same way: without 'guards' (in every GraphQL module) Nest runs none on field resolvers.
+  const fieldsUnguarded = fieldResolverEnhancers(discovery.getProviders())?.every((list) => list.includes('guards')) === false;
   const entries = await Promise.all(
     handlers.map(async (found): Promise<RouteSecurity[]> => {
       const plan = await planOf(guard, found.handler, found.controller);
+      const guarded = !(fieldsUnguarded && found.transport === 'graphql' && isFieldResolver(found.handler));
       const base = {
         transport: found.transport,
         handler: `${found.controller.name}.${found.name}`,
-        public: plan.public,
-        backends: plan.backends.map((backend) => backend.name),
-        guards: plan.guards.map(describeGuard),
+        public: guarded && plan.public,
+        guarded,
+        backends: guarded ? plan.backends.map((backend) => backend.name) : [],
+        guards: guarded ? plan.guards.map(describeGuard) : [],
         permissions: [...new Set(permissionsOf(found.handler, found.controller))].sort(),
-        warnings: found.transport === 'rpc' ? rpcWarnings : [],
+        warnings: !guarded ? [UNGUARDED_FIELD] : found.transport === 'rpc' ? rpcWarnings : [],
       };
       return routesOf(found, httpRoutes).map((route) => ({ ...base, route }));
     }),

@@ -1,5 +1,6 @@
-import { All, Controller, Delete, Get, Module, Post } from '@nestjs/common';
-import { Query, Resolver, ResolveField } from '@nestjs/graphql';
+import { All, Controller, Delete, Get, Module, Post, type Type } from '@nestjs/common';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { Field, GraphQLModule, ID, ObjectType, Query, Resolver, ResolveField } from '@nestjs/graphql';
 import { EventPattern, MessagePattern, Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -25,6 +26,9 @@ import { ADAPTERS, startApp, type TestApp } from '../utils/app.js';
  * is a stable snapshot. A real app with the decorators at every level, on both adapters.
  */
 const SECRET = 's'.repeat(32);
+const FIELD_WARNING =
+  "no guard runs on this field resolver: GraphQLModule.forRoot() has no fieldResolverEnhancers: ['guards', 'filters'], so it is exactly as " +
+  'protected as the query or field that returns its parent type (the decorators on it do not apply)';
 const apiKeys = new ApiKeyAuthentication({ keys: ['k'.repeat(40)] });
 
 @Controller('orders')
@@ -206,6 +210,7 @@ describe.each(ADAPTERS)('securityReport() on a %s app', (adapter) => {
       route: 'GET /api/reports/export',
       handler: 'ReportsController.exportAll',
       public: false,
+      guarded: true,
       backends: ['jwt', 'api_key'],
       guards: ['IsAuthenticated', 'HasAllPermissions(reports:export, reports:read)'],
       permissions: ['reports:export', 'reports:read'],
@@ -249,5 +254,115 @@ describe('securityReport() misuse', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+/**
+ * Review finding 6: without `fieldResolverEnhancers: ['guards', ...]` @nestjs/graphql runs no
+ * guard on a `@ResolveField()`: the report says so (not guarded, a warning) instead of showing
+ * the plan the guard would apply if it ran; with it, field resolvers are listed like queries.
+ */
+@ObjectType()
+class Invoice {
+  @Field(() => ID)
+  id!: string;
+}
+
+@Resolver(() => Invoice)
+class InvoiceResolver {
+  @Public()
+  @Query(() => [Invoice])
+  invoices(): Invoice[] {
+    return [{ id: '1' }];
+  }
+
+  @Query(() => Invoice)
+  invoice(): Invoice {
+    return { id: '1' };
+  }
+
+  @ResolveField(() => String)
+  total(): string {
+    return '10 EUR';
+  }
+
+  @Public()
+  @ResolveField(() => String)
+  label(): string {
+    return 'invoice';
+  }
+}
+
+function invoiceApp(fieldResolverEnhancers?: ('guards' | 'filters')[]): Type<unknown> {
+  @Module({
+    imports: [
+      AuthModule.forRoot({ authentication: [new JwtAuthentication({ secret: SECRET, algorithms: ['HS256'] })] }),
+      GraphQLModule.forRoot<ApolloDriverConfig>({
+        driver: ApolloDriver,
+        autoSchemaFile: true,
+        graphiql: false,
+        ...(fieldResolverEnhancers === undefined ? {} : { fieldResolverEnhancers }),
+      }),
+    ],
+    providers: [InvoiceResolver],
+  })
+  class InvoiceAppModule {}
+  return InvoiceAppModule;
+}
+
+describe.each(ADAPTERS)('securityReport() of GraphQL field resolvers on a %s app', (adapter) => {
+  let t: TestApp | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  it('without fieldResolverEnhancers: field resolvers are listed as not guarded, with a warning, and are as open as their parent', async () => {
+    t = await startApp(adapter, { imports: [invoiceApp()] });
+    const report = await securityReport(t.app);
+    expect(formatSecurityReport(report)).toBe(
+      [
+        '# 4 handlers, 1 public',
+        'graphql Invoice.label  InvoiceResolver.label  not guarded',
+        `  ! ${FIELD_WARNING}`,
+        'graphql Invoice.total  InvoiceResolver.total  not guarded',
+        `  ! ${FIELD_WARNING}`,
+        'graphql Query.invoice  InvoiceResolver.invoice  backends: jwt  guards: IsAuthenticated',
+        'graphql Query.invoices  InvoiceResolver.invoices  public',
+        '',
+      ].join('\n'),
+    );
+    expect(report.find((entry) => entry.route === 'Invoice.total')).toEqual({
+      transport: 'graphql',
+      route: 'Invoice.total',
+      handler: 'InvoiceResolver.total',
+      public: false,
+      guarded: false,
+      backends: [],
+      guards: [],
+      permissions: [],
+      warnings: [FIELD_WARNING],
+    });
+    // What the report says: an anonymous caller reaches `total` through the public `invoices`.
+    const response = await t.http.post('/graphql').send({ query: '{ invoices { id total label } }' });
+    expect(response.body).toEqual({ data: { invoices: [{ id: '1', total: '10 EUR', label: 'invoice' }] } });
+  });
+
+  it("with fieldResolverEnhancers: ['guards', 'filters']: field resolvers carry their plan like queries", async () => {
+    t = await startApp(adapter, { imports: [invoiceApp(['guards', 'filters'])] });
+    const report = await securityReport(t.app);
+    expect(formatSecurityReport(report)).toBe(
+      [
+        '# 4 handlers, 2 public',
+        'graphql Invoice.label  InvoiceResolver.label  public',
+        'graphql Invoice.total  InvoiceResolver.total  backends: jwt  guards: IsAuthenticated',
+        'graphql Query.invoice  InvoiceResolver.invoice  backends: jwt  guards: IsAuthenticated',
+        'graphql Query.invoices  InvoiceResolver.invoices  public',
+        '',
+      ].join('\n'),
+    );
+    expect(report.every((entry) => entry.guarded && entry.warnings.length === 0)).toBe(true);
+    const response = await t.http.post('/graphql').send({ query: '{ invoices { id total label } }' });
+    expect(response.body.errors[0].extensions.code).toBe('credentials_missing');
   });
 });
