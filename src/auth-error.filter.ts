@@ -42,7 +42,7 @@ export class AuthErrorFilter implements ExceptionFilter<AuthError> {
     const status = error.getStatus();
     if (status === 401 && this.loginRedirect !== undefined) {
       // The same URL answers a browser and an API client differently: caches must keep both.
-      adapter.setHeader(response, 'Vary', 'Accept');
+      adapter.setHeader(response, 'Vary', varyWith(response, 'Accept'));
       const request = host.switchToHttp().getRequest<{ headers: Record<string, string | string[] | undefined> }>();
       if (prefersHtml(request.headers.accept)) {
         adapter.setHeader(response, 'Cache-Control', 'no-store');
@@ -54,6 +54,24 @@ export class AuthErrorFilter implements ExceptionFilter<AuthError> {
     if (challenge !== undefined) adapter.setHeader(response, 'WWW-Authenticate', challenge);
     adapter.reply(response, error.toJSON(), status);
   }
+}
+
+/**
+ * The response's `Vary` with `field` added, keeping what is there (a CORS `Vary: Origin`, a
+ * compression `Accept-Encoding`): read from the response itself (Express's `ServerResponse`,
+ * Fastify's `Reply`, both have `getHeader`). `*` already varies on everything.
+ */
+function varyWith(response: unknown, field: string): string {
+  const current: unknown = (response as { getHeader?: (name: string) => unknown }).getHeader?.('Vary');
+  const values: unknown[] = Array.isArray(current) ? current : current === undefined || current === null ? [] : [current];
+  const fields = values.flatMap((value) =>
+    String(value)
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
+  );
+  const lower = field.toLowerCase();
+  return fields.some((name) => name === '*' || name.toLowerCase() === lower) ? fields.join(', ') : [...fields, field].join(', ');
 }
 
 /** The RFC 6750 challenge for an error, or `undefined` when none belongs on it. */
