@@ -1,5 +1,5 @@
 import { isClass } from './auth.utils.js';
-import { Inject, Injectable, type OnModuleInit, type Type } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit, type Type } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { DEFAULT_REALM } from './auth.constants.js';
 import { AUTH_MODULE_OPTIONS } from './auth.module-definition.js';
@@ -25,7 +25,7 @@ const DEFAULT_USER_LOADER_TIMEOUT_MS = 2000;
  * here, so the application refuses to boot instead of failing on a request.
  */
 @Injectable()
-export class AuthConfig implements OnModuleInit {
+export class AuthConfig implements OnModuleInit, OnApplicationShutdown {
   readonly guards: readonly Guard[];
   readonly realm: string;
   readonly revocation: RevocationStore;
@@ -42,6 +42,8 @@ export class AuthConfig implements OnModuleInit {
   private loader: LoadUser | undefined;
   /** This app's bound backend for each reference it was given (an instance, or a class). */
   private readonly bound = new Map<AuthenticationBackendRef, Promise<AuthenticationBackend>>();
+  /** What to undo when the app closes (see {@link onClose}). */
+  private readonly releases: Array<() => void> = [];
 
   constructor(
     @Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions,
@@ -65,6 +67,19 @@ export class AuthConfig implements OnModuleInit {
     if (userLoader !== undefined) this.loader = traceLoader(this.events, await this.resolveLoader(userLoader));
     this.backendList = await Promise.all(this.options.authentication.map((ref) => this.backend(ref)));
     assertUniqueNames(this.backendList, 'AuthModule');
+  }
+
+  /**
+   * Runs `release` when the application closes (`app.close()`, or a signal with
+   * `enableShutdownHooks()`): what a backend's `setup` or an integration (`instrumentAuth`) attached
+   * to objects that outlive the app is detached then.
+   */
+  onClose(release: () => void): void {
+    this.releases.push(release);
+  }
+
+  onApplicationShutdown(): void {
+    for (const release of this.releases.splice(0)) release();
   }
 
   /** The module's default backends, resolved and set up. */
@@ -115,7 +130,8 @@ export class AuthConfig implements OnModuleInit {
 
   private setupFor(): BackendSetup {
     const { platform, revocation, moduleRef, loader: loadUser } = this;
-    return { platform, revocation, moduleRef, loadUser, csrfTokenFor: this.credentials.csrfTokenFor, events: this.events };
+    const { csrfTokenFor } = this.credentials;
+    return { platform, revocation, moduleRef, loadUser, csrfTokenFor, events: this.events, onClose: (release) => this.onClose(release) };
   }
 
   private async resolveLoader(loader: UserLoaderFn | Type<UserLoader>): Promise<LoadUser> {

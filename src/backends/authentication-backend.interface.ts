@@ -26,6 +26,11 @@ export interface BackendSetup {
   csrfTokenFor: ((login: string) => string) | undefined;
   /** The app's auth events, for a backend that reports work of its own (a remote key set's fetches). */
   events?: EventSink;
+  /**
+   * Registers `release` to run when the app closes (`app.close()`): undo here what `setup` did to
+   * objects that outlive the app (a listener on a key set shared by several apps).
+   */
+  onClose?: (release: () => void) => void;
 }
 
 /**

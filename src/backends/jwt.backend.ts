@@ -88,7 +88,7 @@ export class JwtAuthentication implements AuthenticationBackend {
     if (this.cookie !== undefined && setup.csrfTokenFor === undefined) {
       throw new TypeError('JwtAuthentication: `cookie` transport needs `tokens` in AuthModule options (it binds the CSRF token)');
     }
-    if (setup.events !== undefined) this.verifier.reportKeysTo(setup.events);
+    if (setup.events !== undefined) setup.onClose?.(this.verifier.reportKeysTo(setup.events));
     return bindBackend(this, {
       revocation: this.revocation ?? setup.revocation,
       csrfTokenFor: this.cookie === undefined ? undefined : setup.csrfTokenFor,

@@ -77,9 +77,16 @@ export class JwksKeySet {
     this.removedListeners.push(listener);
   }
 
-  /** Reports this key set's fetches to `sink` (`jwks.refreshed` / `jwks.failed`, the `warden.jwks.fetch` span). */
-  reportTo(sink: EventSink): void {
+  /**
+   * Reports this key set's fetches to `sink` (`jwks.refreshed` / `jwks.failed`, the `warden.jwks.fetch`
+   * span). Returns the function that stops it: an app calls it when it closes, so a backend object
+   * reused by many apps keeps no closed app's events alive.
+   */
+  reportTo(sink: EventSink): () => void {
     this.sinks.add(sink);
+    return () => {
+      this.sinks.delete(sink);
+    };
   }
 
   /** Whether `key` is in the set as last fetched. */

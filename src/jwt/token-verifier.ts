@@ -197,9 +197,9 @@ export class TokenVerifier {
     return probeVerifier(token, claims, { algorithms, keys, rules, maxTokenLength, opaqueKeys: opaqueKeys || this.remoteKeys });
   }
 
-  /** Reports the remote key set's fetches to an app's events (nothing without a key set). */
-  reportKeysTo(sink: EventSink): void {
-    this.jwks?.reportTo(sink);
+  /** Reports the remote key set's fetches to an app's events (nothing without a key set); returns what stops it. */
+  reportKeysTo(sink: EventSink): () => void {
+    return this.jwks?.reportTo(sink) ?? ((): void => undefined);
   }
 
   /** How many verified tokens the cache holds. */

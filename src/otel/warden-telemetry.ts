@@ -13,6 +13,7 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
+import { AuthConfig } from '../auth.config.js';
 import type { AuthEvent, ObservableStore, WorkSpan, WorkTracer } from '../events/auth-event.interface.js';
 import { AuthEvents } from '../events/auth-events.js';
 import { describeError } from '../events/event-log.js';
@@ -77,7 +78,11 @@ export class WardenTelemetry {
     this.stops.push(events.traceWith(this.workTracer()));
   }
 
-  /** Stops recording (the instruments stay registered with the meter, and read nothing more). */
+  /**
+   * Stops recording: no more events counted, the replica gauges' callbacks removed from the meter
+   * (the instruments stay registered, and read nothing more). Called when the app closes; call it
+   * sooner to stop early. Calling it again does nothing.
+   */
   stop(): void {
     for (const stop of this.stops.splice(0)) stop();
   }
@@ -182,7 +187,9 @@ export class WardenTelemetry {
 /**
  * Instruments an app's authentication with OpenTelemetry: call it once, after creating the app
  * (before `listen()`). Uses the global providers an SDK registers (or those given); a no-op
- * without an SDK. Returns the {@link WardenTelemetry}; `stop()` it to stop recording.
+ * without an SDK. Returns the {@link WardenTelemetry}. It stops itself when the app closes
+ * (`app.close()`), so a closed app leaves no callback on a global `MeterProvider`; `stop()` it to
+ * stop recording sooner.
  *
  * @example
  * ```ts
@@ -201,5 +208,7 @@ export function instrumentAuth(app: INestApplicationContext, options: WardenTele
   } catch {
     store = undefined;
   }
-  return new WardenTelemetry(events, store, options);
+  const telemetry = new WardenTelemetry(events, store, options);
+  app.get(AuthConfig, { strict: false }).onClose(() => telemetry.stop());
+  return telemetry;
 }

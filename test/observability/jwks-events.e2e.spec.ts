@@ -105,4 +105,24 @@ describe.each(ADAPTERS)('JWKS events (%s)', (adapter) => {
     expect(a.map((event) => event.type)).toEqual(['jwks.refreshed']);
     expect(b.map((event) => event.type)).toEqual(['jwks.refreshed']);
   });
+
+  it('an app closed no longer hears the key set: one backend object reused by many apps reports to the open ones only', async () => {
+    const idp = await keySetServer();
+    open.push(idp);
+    const backend = new JwtAuthentication({ jwksUri: idp.url, algorithms: ['ES256'], jwksCooldownMs: 0 });
+    const closed: AuthEvent[][] = [];
+    for (let i = 0; i < 5; i++) {
+      const app = await startApp(adapter, { imports: [appWith(backend)] });
+      closed.push(listen(app));
+      await app.close();
+    }
+    const live = await startApp(adapter, { imports: [appWith(backend)] });
+    open.push(live);
+    const seen = listen(live);
+    expect((await live.http.get('/me').set('authorization', `Bearer ${await mint('k1')}`)).status).toBe(200);
+    // A kid the set does not hold: a second fetch.
+    expect((await live.http.get('/me').set('authorization', `Bearer ${await mint('k9')}`)).status).toBe(401);
+    expect(seen.map((event) => event.type)).toEqual(['jwks.refreshed', 'jwks.refreshed']);
+    expect(closed.flat()).toEqual([]);
+  });
 });

@@ -1,6 +1,6 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthEvents } from '../../src/index.js';
+import { AuthEvents, InMemoryRevocation } from '../../src/index.js';
 import { instrumentAuth, WARDEN_METRICS, WardenTelemetry } from '../../src/otel/index.js';
 import { ADAPTERS, startApp, type TestApp } from '../utils/app.js';
 import { claims, hs } from '../utils/tokens.js';
@@ -137,6 +137,33 @@ describe.each(ADAPTERS)('nestjs-warden/otel (%s)', (adapter) => {
     const pair = await login(t, 'eve');
     expect((await t.http.get('/me').set('authorization', `Bearer ${pair.access_token}`)).status).toBe(200);
     expect(await sdk.points(WARDEN_METRICS.authentications)).toEqual([]);
+  });
+
+  it('stops itself when the app closes: events inactive, the replica gauges no longer read the closed store', async () => {
+    let reads = 0;
+    let entries = 3;
+    class ReplicaStore extends InMemoryRevocation {
+      get replicaState(): { entries: number; stalenessMs: number; serving: boolean } {
+        reads++;
+        return { entries, stalenessMs: 0, serving: true };
+      }
+    }
+    const { t: app, sdk } = await start({ revocation: new ReplicaStore() });
+    const events = app.app.get(AuthEvents);
+    expect(events.active).toBe(true);
+    expect(await sdk.points(WARDEN_METRICS.replicaEntries)).toEqual([{ attributes: {}, value: 3 }]);
+    expect(reads).toBeGreaterThan(0);
+    await app.close();
+    t = undefined;
+    expect(events.active).toBe(false);
+    expect(events.tracer).toBeUndefined();
+    reads = 0;
+    entries = 99;
+    // The gauges' callbacks are off the meter: a collection reads nothing of the closed app (the SDK may repeat the last point).
+    expect(await sdk.points(WARDEN_METRICS.replicaEntries)).not.toContainEqual({ attributes: {}, value: 99 });
+    expect(reads).toBe(0);
+    // stop() after the close is harmless.
+    telemetry!.stop();
   });
 
   it('without an SDK (the global no-op providers) the app works the same', async () => {
