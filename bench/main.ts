@@ -205,12 +205,14 @@ async function benchAdapter(
     }
   }
   const alive = (server: Running): boolean => 'runs' in results.get(key(adapter, server.scenario.id))!;
+  let profiled = 0;
   const measure = async (server: Running, seconds: number, keep: boolean): Promise<void> => {
     if (!alive(server)) return;
     const id = key(adapter, server.scenario.id);
     try {
       const result = await load(server, seconds);
       if (keep) (results.get(id) as { runs: LoadResult[] }).runs.push(result);
+      if (args.profile === server.scenario.id) profiled += result.total;
     } catch (error) {
       results.set(id, { failed: message(error) });
     }
@@ -221,6 +223,8 @@ async function benchAdapter(
     log(`${adapter}: round ${round}/${runs}`);
     for (const server of running) await measure(server, duration, true);
   }
+  // What bench/dist/profile-summary.js divides by: every request of the profile, warm-up included.
+  if (profiled > 0) log(`${adapter}: the profiled server answered ${profiled} requests`);
   for (const server of running) {
     const outcome = results.get(key(adapter, server.scenario.id))!;
     if ('runs' in outcome) outcome.rss = await rss(server);

@@ -30,11 +30,19 @@ export function verifiedToken(payload: JwtPayload, frozen: boolean, mapping: Cla
   const result = toResult(payload, mapping);
   const revocation = revocationQuery(payload);
   if (!frozen) return { payload, result, revocation };
-  Object.freeze(result.permissions);
-  Object.freeze(result.roles);
-  Object.freeze(result.scopes);
+  // Copies made here, not the objects toResult and revocationQuery made: V8 allocates the objects
+  // of a site whose objects mostly survive straight into the old generation ("pretenuring"), so
+  // once the cache has filled, the short-lived results of tokens it does not admit would be too.
+  // Only the objects of this site outlive their request.
+  const kept: AuthResult = { ...result, permissions: frozenCopy(result.permissions ?? []) };
+  if (result.roles !== undefined) kept.roles = frozenCopy(result.roles);
+  if (result.scopes !== undefined) kept.scopes = frozenCopy(result.scopes);
   // The entry itself stays internal (never handed out): only what requests and stores see is frozen.
-  return { payload, result: Object.freeze(result), revocation: Object.freeze(revocation) };
+  return { payload, result: Object.freeze(kept), revocation: Object.freeze({ ...revocation }) };
+}
+
+function frozenCopy(list: readonly string[]): string[] {
+  return Object.freeze([...list]) as string[];
 }
 
 /** What an entry is reckoned to hold besides its token: the parsed claims, the result, the revocation query, the map slot. */
