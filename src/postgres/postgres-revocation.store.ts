@@ -3,8 +3,9 @@ import { DatabaseError, Pool, type PoolClient, type QueryResult, type QueryResul
 import { AuthUnavailableError } from '../auth.errors.js';
 import { ReplicaEngine } from '../revocation/replica-engine.js';
 import type { RevocationKind } from '../revocation/revocation-set.js';
-import { RevocationStore, type RevocationQuery } from '../revocation/revocation.store.js';
-import { cutoffRefuses, userCutoff, type UserCutoff } from '../revocation/user-cutoff.js';
+import { ReplicatedRevocationStore } from '../revocation/replicated-revocation.store.js';
+import type { RevocationQuery } from '../revocation/revocation.store.js';
+import { cutoffRefuses, type UserCutoff } from '../revocation/user-cutoff.js';
 import { cutoffOf, noop, nowSeconds, onConnection, type RevocationRow } from './postgres-connection.js';
 import { PostgresLogSource } from './postgres-log-source.js';
 import { resolveSettings, type PostgresRevocationOptions, type PostgresRevocationSettings } from './postgres-revocation.options.js';
@@ -36,13 +37,13 @@ const SLOW_MS = 5_000;
  * AuthModule.forRoot({ authentication: [...], revocation: new PostgresRevocation({ connectionString: process.env.DATABASE_URL }) })
  * ```
  */
-export class PostgresRevocation extends RevocationStore implements OnModuleInit, OnModuleDestroy {
+export class PostgresRevocation extends ReplicatedRevocationStore implements OnModuleInit, OnModuleDestroy {
   private readonly settings: PostgresRevocationSettings;
   private readonly names: PostgresNames;
   private readonly sql: ReturnType<typeof statements>;
   private readonly pool: Pool;
   private readonly owned: boolean;
-  private readonly replica: ReplicaEngine<number>;
+  protected readonly replica: ReplicaEngine<number>;
   /** The start-up (tables created or found): pending, done, or why the store refuses to run. */
   private state: 'pending' | 'ok' | Error = 'pending';
   private readonly prepared: Promise<void>;
@@ -51,7 +52,7 @@ export class PostgresRevocation extends RevocationStore implements OnModuleInit,
   private closed = false;
 
   constructor(options: PostgresRevocationOptions = {}) {
-    super();
+    super('postgresql');
     this.settings = resolveSettings(options);
     this.names = new PostgresNames(this.settings.schema, this.settings.tablePrefix);
     this.sql = statements(this.names);
@@ -78,28 +79,8 @@ export class PostgresRevocation extends RevocationStore implements OnModuleInit,
     this.prepared = this.prepare();
   }
 
-  async revoke(jti: string, expiresAt: number): Promise<void> {
-    await this.write('jti', jti, expiresAt);
-  }
-
-  async revokeFamily(family: string, expiresAt: number): Promise<void> {
-    await this.write('family', family, expiresAt);
-  }
-
-  async revokeAllForUser(sub: string, cutoff: number, expiresAt: number, options: { except?: string } = {}): Promise<void> {
-    await this.write('user', sub, expiresAt, userCutoff(cutoff, options.except));
-  }
-
-  isRevoked(query: RevocationQuery, options?: { fresh?: boolean }): boolean | Promise<boolean> {
-    if (options?.fresh !== true) {
-      const answer = this.replica.answer(query);
-      if (answer !== undefined) return answer;
-    }
-    return this.ask(query);
-  }
-
   async rotate(family: string, current: string, next: string, expiresAt: number): Promise<boolean> {
-    const { rows } = await this.command(this.sql.rotate, [family, current, next, exat(expiresAt), nowSeconds()]);
+    const { rows } = await this.command('rotate', this.sql.rotate, [family, current, next, exat(expiresAt), nowSeconds()]);
     return rows.length === 1;
   }
 
@@ -159,9 +140,9 @@ export class PostgresRevocation extends RevocationStore implements OnModuleInit,
     if (this.owned) await Promise.race([this.pool.end(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   }
 
-  private async ask(query: RevocationQuery): Promise<boolean> {
+  protected async ask(query: RevocationQuery): Promise<boolean> {
     if (query.jti === undefined && query.family === undefined && query.sub === undefined) return false;
-    const { rows } = await this.command<RevocationRow>(this.sql.ask, [
+    const { rows } = await this.command<RevocationRow>('isRevoked', this.sql.ask, [
       query.jti ?? null,
       query.family ?? null,
       query.sub ?? null,
@@ -170,28 +151,30 @@ export class PostgresRevocation extends RevocationStore implements OnModuleInit,
     return rows.some((row) => row.kind !== KIND_CODES.user || cutoffRefuses(cutoffOf(row), query));
   }
 
-  private async write(kind: RevocationKind, id: string, expiresAt: number, cutoff: UserCutoff = { cutoff: 0 }): Promise<void> {
+  protected async write(kind: RevocationKind, id: string, expiresAt: number, cutoff: UserCutoff = { cutoff: 0 }): Promise<void> {
     const exp = exat(expiresAt);
     // An expired token is refused as expired: there is nothing to remember.
     if (exp <= Date.now() / 1000) return;
     const family = cutoff.family ?? null;
     const familyCutoff = family === null ? null : Math.floor(cutoff.familyCutoff ?? 0);
-    const { rows } = await this.command(this.sql.revoke, [KIND_CODES[kind], id, exp, Math.floor(cutoff.cutoff), family, familyCutoff]);
+    const { rows } = await this.command('revoke', this.sql.revoke, [
+      KIND_CODES[kind],
+      id,
+      exp,
+      Math.floor(cutoff.cutoff),
+      family,
+      familyCutoff,
+    ]);
     if (rows.length !== 1) throw new AuthUnavailableError(`The revocation was not recorded: ${this.names.state} has no row`);
     this.replica.apply(kind, id, exp, cutoff);
   }
 
   /** One statement: bounded by `timeoutMs`, failing closed; a failure demotes the replica. */
-  private async command<R extends QueryResultRow = QueryResultRow>(sql: string, values: unknown[]): Promise<QueryResult<R>> {
+  private async command<R extends QueryResultRow = QueryResultRow>(name: string, sql: string, values: unknown[]): Promise<QueryResult<R>> {
     if (this.state !== 'ok') {
       throw new AuthUnavailableError('The revocation store is not ready', this.state instanceof Error ? { cause: this.state } : undefined);
     }
-    try {
-      return await onConnection(this.pool, this.settings.timeoutMs, (client) => client.query<R>(sql, values));
-    } catch (error) {
-      this.replica.demote();
-      throw error;
-    }
+    return this.tracked(name, () => onConnection(this.pool, this.settings.timeoutMs, (client) => client.query<R>(sql, values)));
   }
 
   /**

@@ -4,10 +4,9 @@ import { AuthUnavailableError } from '../auth.errors.js';
 import type { RevocationKind } from '../revocation/revocation-set.js';
 import { ReplicaEngine } from '../revocation/replica-engine.js';
 import { bounded } from '../revocation/replica-engine.source.js';
-import { RevocationStore, type RevocationQuery } from '../revocation/revocation.store.js';
-import type { EventSink, ObservableStore, ReplicaState } from '../events/auth-event.interface.js';
-import { StoreHealth, traced } from '../events/traced-work.js';
-import { cutoffRefuses, decodeCutoff, encodeCutoff, userCutoff, type UserCutoff } from '../revocation/user-cutoff.js';
+import { ReplicatedRevocationStore } from '../revocation/replicated-revocation.store.js';
+import type { RevocationQuery } from '../revocation/revocation.store.js';
+import { cutoffRefuses, decodeCutoff, encodeCutoff, type UserCutoff } from '../revocation/user-cutoff.js';
 import { RedisLogSource } from './redis-replica.js';
 import { resolveSettings, type RedisRevocationOptions, type RedisRevocationSettings } from './redis-revocation.options.js';
 import { KIND_CODES, RedisKeys, withScripts, type WardenRedis } from './redis-scripts.js';
@@ -33,22 +32,19 @@ import { KIND_CODES, RedisKeys, withScripts, type WardenRedis } from './redis-sc
  * AuthModule.forRoot({ authentication: [...], revocation: new RedisRevocation({ url: process.env.REDIS_URL }) })
  * ```
  */
-export class RedisRevocation extends RevocationStore implements OnModuleInit, OnModuleDestroy, ObservableStore {
+export class RedisRevocation extends ReplicatedRevocationStore implements OnModuleInit, OnModuleDestroy {
   private readonly settings: RedisRevocationSettings;
   private readonly keys: RedisKeys;
   private readonly redis: WardenRedis;
   private readonly owned: boolean;
-  private readonly replica: ReplicaEngine<string>;
+  protected readonly replica: ReplicaEngine<string>;
   /** The start-up check of `maxmemory-policy`: pending, passed, or why the store refuses to run. */
   private policy: 'pending' | 'ok' | Error = 'pending';
   private readonly policyChecked: Promise<void>;
   private closed = false;
-  /** Outages reported once each (`store.unavailable` / `store.recovered`), and the app's events for spans. */
-  private readonly health = new StoreHealth('redis');
-  private events: EventSink | undefined;
 
   constructor(options: RedisRevocationOptions = {}) {
-    super();
+    super('redis');
     this.settings = resolveSettings(options);
     this.keys = new RedisKeys(this.settings.prefix);
     const { timeoutMs } = this.settings;
@@ -73,26 +69,6 @@ export class RedisRevocation extends RevocationStore implements OnModuleInit, On
     tail.on('error', noop);
     this.replica = new ReplicaEngine(new RedisLogSource(withScripts(tail), this.keys, this.settings), this.settings);
     this.policyChecked = this.checkPolicy();
-  }
-
-  async revoke(jti: string, expiresAt: number): Promise<void> {
-    await this.write('jti', jti, expiresAt);
-  }
-
-  async revokeFamily(family: string, expiresAt: number): Promise<void> {
-    await this.write('family', family, expiresAt);
-  }
-
-  async revokeAllForUser(sub: string, cutoff: number, expiresAt: number, options: { except?: string } = {}): Promise<void> {
-    await this.write('user', sub, expiresAt, userCutoff(cutoff, options.except));
-  }
-
-  isRevoked(query: RevocationQuery, options?: { fresh?: boolean }): boolean | Promise<boolean> {
-    if (options?.fresh !== true) {
-      const answer = this.replica.answer(query);
-      if (answer !== undefined) return answer;
-    }
-    return this.ask(query);
   }
 
   async rotate(family: string, current: string, next: string, expiresAt: number): Promise<boolean> {
@@ -126,7 +102,7 @@ export class RedisRevocation extends RevocationStore implements OnModuleInit, On
     if (this.owned) this.redis.disconnect();
   }
 
-  private async ask(query: RevocationQuery): Promise<boolean> {
+  protected async ask(query: RevocationQuery): Promise<boolean> {
     const keys = [
       query.jti === undefined ? undefined : this.keys.entry('jti', query.jti),
       query.family === undefined ? undefined : this.keys.entry('family', query.family),
@@ -145,7 +121,7 @@ export class RedisRevocation extends RevocationStore implements OnModuleInit, On
     return false;
   }
 
-  private async write(kind: RevocationKind, id: string, expiresAt: number, cutoff: UserCutoff = { cutoff: 0 }): Promise<void> {
+  protected async write(kind: RevocationKind, id: string, expiresAt: number, cutoff: UserCutoff = { cutoff: 0 }): Promise<void> {
     const exp = exat(expiresAt);
     // An expired token is refused as expired: there is nothing to remember.
     if (exp <= Date.now() / 1000) return;
@@ -158,18 +134,6 @@ export class RedisRevocation extends RevocationStore implements OnModuleInit, On
     this.replica.apply(kind, id, exp, cutoff);
   }
 
-  /** Reports outages, replica demotions and spans to the app's events (called by `AuthModule`). */
-  attachEvents(events: EventSink): void {
-    this.events = events;
-    this.health.attach(events);
-    this.replica.attachEvents(events, 'redis');
-  }
-
-  /** The local replica's state (entries, staleness, serving), read by `nestjs-warden/otel`'s gauges. */
-  get replicaState(): ReplicaState {
-    return this.replica.state;
-  }
-
   /** One command to Redis: bounded by `timeoutMs`, failing closed; a failure demotes the replica. */
   private async command<T>(operation: () => Promise<T>, name: string): Promise<T> {
     if (this.policy !== 'ok') {
@@ -178,16 +142,7 @@ export class RedisRevocation extends RevocationStore implements OnModuleInit, On
         this.policy instanceof Error ? { cause: this.policy } : undefined,
       );
     }
-    try {
-      const attributes = { 'db.system.name': 'redis', 'warden.store.operation': name };
-      const answer = await traced(this.events, 'warden.revocation.redis', attributes, () => bounded(operation(), this.settings.timeoutMs));
-      this.health.answered();
-      return answer;
-    } catch (error) {
-      this.replica.demote(`a Redis command failed: ${name}`);
-      this.health.failed(error);
-      throw error;
-    }
+    return this.tracked(name, () => bounded(operation(), this.settings.timeoutMs));
   }
 
   /**

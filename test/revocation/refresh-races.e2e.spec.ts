@@ -110,25 +110,32 @@ describe.each(cases)('refresh races on %s with the %s store', (adapter, storeNam
     expect(again.body.code).toBe('token_revoked');
   }
 
-  it('the same refresh token 20 times at once: exactly one new pair, the others 401; reuse revokes the family, that pair included', async () => {
+  // The rotation is one compare-and-set: never two pairs. The losers' reuse revokes the family,
+  // so whether the winner's own last check still passes is a matter of timing (0 or 1 pair),
+  // and a pair it got is dead either way.
+  it('the same refresh token 20 times at once: at most one new pair, the others 401; reuse revokes the family, that pair included', async () => {
     const pair = await login('twenty');
     const results = await Promise.all(Array.from({ length: 20 }, () => refresh(pair.refresh_token)));
     const statuses = results.map((res) => res.status);
-    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
-    expect(statuses.filter((status) => status === 401)).toHaveLength(19);
+    const issued = statuses.filter((status) => status === 200).length;
+    expect(issued).toBeLessThanOrEqual(1);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(20 - issued);
     const codes = results.filter((res) => res.status === 401).map((res) => res.body.code as string);
     expect(codes).toContain('token_reused');
     expect(codes.every((code) => code === 'token_reused' || code === 'token_revoked')).toBe(true);
-    await expectNoLivePair(results.find((res) => res.status === 200)!);
+    const winner = results.find((res) => res.status === 200);
+    if (winner !== undefined) await expectNoLivePair(winner);
   });
 
-  it('20 concurrent TokenService.refresh() calls in one process, no HTTP in between: exactly one pair', async () => {
+  it('20 concurrent TokenService.refresh() calls in one process, no HTTP in between: at most one pair', async () => {
     const tokens = t.app.get(TokenService);
     const pair = await login('twenty-direct');
     const settled = await Promise.allSettled(Array.from({ length: 20 }, () => tokens.refresh(pair.refresh_token)));
-    expect(settled.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    const issued = settled.filter((result) => result.status === 'fulfilled').length;
+    expect(issued).toBeLessThanOrEqual(1);
     const codes = settled.flatMap((result) => (result.status === 'rejected' ? [(result.reason as { code: string }).code] : []));
-    expect(codes).toHaveLength(19);
+    expect(codes).toHaveLength(20 - issued);
+    expect(codes).toContain('token_reused');
     expect(codes.every((code) => code === 'token_reused' || code === 'token_revoked')).toBe(true);
   });
 
