@@ -3,6 +3,7 @@ import type { EventEmitter } from 'node:events';
 import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { AUTH_MODULE_OPTIONS } from '../auth.module-definition.js';
+import { isEmitter } from '../auth.utils.js';
 import type { AuthModuleOptions } from '../auth.options.js';
 import type { AuthRequest } from './auth-request.interface.js';
 
@@ -92,13 +93,4 @@ export class ContextStorage implements OnApplicationBootstrap, OnApplicationShut
       );
     }
   }
-}
-
-function isEmitter(value: unknown): value is EventEmitter {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Partial<EventEmitter>).prependListener === 'function' &&
-    typeof (value as Partial<EventEmitter>).removeListener === 'function'
-  );
 }

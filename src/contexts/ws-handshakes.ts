@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { Injectable, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
+import { isEmitter } from '../auth.utils.js';
 import { HANDSHAKE, type WsHandshake } from './ws-handshake.js';
 
 /**
@@ -67,13 +68,4 @@ function snapshot(request: IncomingMessage): WsHandshake {
  */
 export function keepWsHandshake(client: object, request: IncomingMessage): void {
   Object.defineProperty(client, HANDSHAKE, { value: snapshot(request), configurable: true });
-}
-
-function isEmitter(value: unknown): value is EventEmitter {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Partial<EventEmitter>).prependListener === 'function' &&
-    typeof (value as Partial<EventEmitter>).removeListener === 'function'
-  );
 }
