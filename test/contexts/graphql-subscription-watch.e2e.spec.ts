@@ -172,22 +172,22 @@ describe.each(Object.keys(DRIVERS) as (keyof typeof DRIVERS)[])(
     });
 
     it('subscriptions sent at the same instant: each is still re-checked before its own events (fail closed)', async () => {
-    const events = await start();
-    const connection = connect();
-    const plains = [connection.subscribe('subscription { plain }'), connection.subscribe('subscription { plain }')];
-    const gated = connection.subscribe('subscription { gated }');
-    plains.push(connection.subscribe('subscription { plain }'));
-    await listening(events, 'gated');
-    await listening(events, 'plain', 3);
-    events.publish('gated', 'before');
-    await vi.waitFor(() => expect(gated.values).toEqual([{ gated: 'before' }]));
-    state.allowed = false;
-    events.publish('gated', 'after');
-    await vi.waitFor(() => expect(connection.closed).toEqual([{ code: 4403, reason: 'permission_denied' }]), { timeout: 3000 });
-    expect(gated.values).toEqual([{ gated: 'before' }]);
-  });
+      const events = await start();
+      const connection = connect();
+      const plains = [connection.subscribe('subscription { plain }'), connection.subscribe('subscription { plain }')];
+      const gated = connection.subscribe('subscription { gated }');
+      plains.push(connection.subscribe('subscription { plain }'));
+      await listening(events, 'gated');
+      await listening(events, 'plain', 3);
+      events.publish('gated', 'before');
+      await vi.waitFor(() => expect(gated.values).toEqual([{ gated: 'before' }]));
+      state.allowed = false;
+      events.publish('gated', 'after');
+      await vi.waitFor(() => expect(connection.closed).toEqual([{ code: 4403, reason: 'permission_denied' }]), { timeout: 3000 });
+      expect(gated.values).toEqual([{ gated: 'before' }]);
+    });
 
-  it('completed subscriptions free their place: a connection may subscribe again and again', async () => {
+    it('completed subscriptions free their place: a connection may subscribe again and again', async () => {
       const events = await start();
       const connection = connect();
       for (let round = 0; round < 3; round++) {
