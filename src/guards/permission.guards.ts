@@ -66,6 +66,8 @@ class IsFreshGuard extends PermissionGuard {
 
 class PermissionsGuard extends PermissionGuard {
   constructor(
+    /** The factory it was made by (`HasAnyPermission`), for the security report. */
+    private readonly factory: string,
     private readonly permissions: readonly string[],
     private readonly mode: 'all' | 'any',
   ) {
@@ -77,6 +79,11 @@ class PermissionsGuard extends PermissionGuard {
     return this.mode === 'all'
       ? this.permissions.every((permission) => held.includes(permission))
       : this.permissions.some((permission) => held.includes(permission));
+  }
+
+  /** `HasAllPermissions(orders:read, orders:write)`: the call that made it, as the security report names it. */
+  override toString(): string {
+    return `${this.factory}(${this.permissions.join(', ')})`;
   }
 }
 
@@ -120,15 +127,16 @@ export const IsFresh = guardFactory('IsFresh', (): Guard => new IsFreshGuard());
 /** Requests whose context holds `permission`. */
 export const HasPermission: (permission: string) => Guard = guardFactory(
   'HasPermission',
-  (permission: string): Guard => new PermissionsGuard(requirePermissions('HasPermission', [permission]), 'all'),
+  (permission: string): Guard => new PermissionsGuard('HasPermission', requirePermissions('HasPermission', [permission]), 'all'),
 );
 /** Requests whose context holds at least one of `permissions`. */
 export const HasAnyPermission: (...permissions: string[]) => Guard = guardFactory(
   'HasAnyPermission',
-  (...permissions: string[]): Guard => new PermissionsGuard(requirePermissions('HasAnyPermission', permissions), 'any'),
+  (...permissions: string[]): Guard => new PermissionsGuard('HasAnyPermission', requirePermissions('HasAnyPermission', permissions), 'any'),
 );
 /** Requests whose context holds every one of `permissions`. */
 export const HasAllPermissions: (...permissions: string[]) => Guard = guardFactory(
   'HasAllPermissions',
-  (...permissions: string[]): Guard => new PermissionsGuard(requirePermissions('HasAllPermissions', permissions), 'all'),
+  (...permissions: string[]): Guard =>
+    new PermissionsGuard('HasAllPermissions', requirePermissions('HasAllPermissions', permissions), 'all'),
 );

@@ -11,6 +11,8 @@ type Held = 'roles' | 'scopes';
  */
 class HeldNamesGuard extends PermissionGuard {
   constructor(
+    /** The factory it was made by (`HasAnyRole`), for the security report. */
+    private readonly factory: string,
     private readonly held: Held,
     private readonly names: readonly string[],
     private readonly mode: 'all' | 'any',
@@ -22,6 +24,11 @@ class HeldNamesGuard extends PermissionGuard {
     // A context made by hand (a custom guard, an older build) may lack the list: it holds nothing.
     const held: readonly string[] = context[this.held] ?? [];
     return this.mode === 'all' ? this.names.every((name) => held.includes(name)) : this.names.some((name) => held.includes(name));
+  }
+
+  /** `HasAnyRole(admin, manager)`: the call that made it, as the security report names it. */
+  override toString(): string {
+    return `${this.factory}(${this.names.join(', ')})`;
   }
 }
 
@@ -40,7 +47,7 @@ export function requireNames(name: string, kind: string, names: readonly unknown
 /** Requests whose context holds `role` (`request.context.roles`). */
 export const HasRole: (role: string) => Guard = guardFactory(
   'HasRole',
-  (role: string): Guard => new HeldNamesGuard('roles', requireNames('HasRole', 'role', [role]), 'all'),
+  (role: string): Guard => new HeldNamesGuard('HasRole', 'roles', requireNames('HasRole', 'role', [role]), 'all'),
 );
 /**
  * Requests whose context holds at least one of `roles`.
@@ -54,25 +61,25 @@ export const HasRole: (role: string) => Guard = guardFactory(
  */
 export const HasAnyRole: (...roles: string[]) => Guard = guardFactory(
   'HasAnyRole',
-  (...roles: string[]): Guard => new HeldNamesGuard('roles', requireNames('HasAnyRole', 'role', roles), 'any'),
+  (...roles: string[]): Guard => new HeldNamesGuard('HasAnyRole', 'roles', requireNames('HasAnyRole', 'role', roles), 'any'),
 );
 /** Requests whose context holds every one of `roles` (what `@Roles(...roles)` adds). */
 export const HasAllRoles: (...roles: string[]) => Guard = guardFactory(
   'HasAllRoles',
-  (...roles: string[]): Guard => new HeldNamesGuard('roles', requireNames('HasAllRoles', 'role', roles), 'all'),
+  (...roles: string[]): Guard => new HeldNamesGuard('HasAllRoles', 'roles', requireNames('HasAllRoles', 'role', roles), 'all'),
 );
 /** Requests whose token grants the OAuth2 scope `scope` (`request.context.scopes`). */
 export const HasScope: (scope: string) => Guard = guardFactory(
   'HasScope',
-  (scope: string): Guard => new HeldNamesGuard('scopes', requireNames('HasScope', 'scope', [scope]), 'all'),
+  (scope: string): Guard => new HeldNamesGuard('HasScope', 'scopes', requireNames('HasScope', 'scope', [scope]), 'all'),
 );
 /** Requests whose token grants at least one of `scopes`. */
 export const HasAnyScope: (...scopes: string[]) => Guard = guardFactory(
   'HasAnyScope',
-  (...scopes: string[]): Guard => new HeldNamesGuard('scopes', requireNames('HasAnyScope', 'scope', scopes), 'any'),
+  (...scopes: string[]): Guard => new HeldNamesGuard('HasAnyScope', 'scopes', requireNames('HasAnyScope', 'scope', scopes), 'any'),
 );
 /** Requests whose token grants every one of `scopes` (what `@Scopes(...scopes)` adds). */
 export const HasAllScopes: (...scopes: string[]) => Guard = guardFactory(
   'HasAllScopes',
-  (...scopes: string[]): Guard => new HeldNamesGuard('scopes', requireNames('HasAllScopes', 'scope', scopes), 'all'),
+  (...scopes: string[]): Guard => new HeldNamesGuard('HasAllScopes', 'scopes', requireNames('HasAllScopes', 'scope', scopes), 'all'),
 );

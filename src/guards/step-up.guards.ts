@@ -28,6 +28,11 @@ class AuthenticatedWithinGuard extends PermissionGuard {
   protected override denied(): Error {
     return new InsufficientUserAuthenticationError('More recent authentication is required', { maxAge: this.maxAge });
   }
+
+  /** As the security report names it. */
+  override toString(): string {
+    return `AuthenticatedWithin(${this.maxAge})`;
+  }
 }
 
 class RequiresAcrGuard extends PermissionGuard {
@@ -42,6 +47,11 @@ class RequiresAcrGuard extends PermissionGuard {
 
   protected override denied(): Error {
     return new InsufficientUserAuthenticationError('A stronger authentication is required', { acrValues: this.values });
+  }
+
+  /** As the security report names it. */
+  override toString(): string {
+    return `RequiresAcr(${this.values.join(', ')})`;
   }
 }
 

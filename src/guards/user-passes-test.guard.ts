@@ -25,6 +25,11 @@ class UserPassesTestGuard implements Guard {
     if (!isPending(answer)) return verdict(answer, context);
     return answer.then((passed) => verdict(passed, context));
   }
+
+  /** As the security report names it: the factory, not this class. */
+  toString(): string {
+    return 'UserPassesTest';
+  }
 }
 
 /** The lazy `user()` a predicate receives: reading `request.user` is what loads it, so it is read only on call. */

@@ -7,7 +7,7 @@ import type { RouteSecurity } from './route-security.interface.js';
  * ```text
  * # 3 handlers, 1 public
  * http GET /health  HealthController.check  public
- * http GET /orders/{}  OrdersController.find  backends: jwt  guards: IsAuthenticated, HasAllPermissions(orders:read)
+ * http GET /orders/:id  OrdersController.find  backends: jwt  guards: IsAuthenticated, HasAllPermissions(orders:read)
  * rpc message "orders.get"  OrdersController.get  backends: jwt  guards: IsAuthenticated
  * ```
  *

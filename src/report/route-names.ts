@@ -8,28 +8,12 @@ const GRAPHQL_RESOLVER_TYPE = 'graphql:resolver_type';
 const GRAPHQL_RESOLVER_NAME = 'graphql:resolver_name';
 const WS_MESSAGE = 'message';
 
-/** The fields the built-in permission, role and scope guards keep their arguments in. */
-interface NamedRequirement {
-  permissions?: unknown;
-  names?: unknown;
-  held?: unknown;
-  mode?: unknown;
-}
-
 /**
  * A guard by the name a user writes it with: `IsAuthenticated`, `HasAllPermissions(a, b)`,
  * `HasAnyRole(admin)`; a custom guard by its class name, or its own `toString()` when it has one.
  */
 export function describeGuard(guard: Guard): string {
-  const { permissions, names, held, mode } = guard as NamedRequirement;
-  const all = mode === 'all';
-  if (Array.isArray(permissions) && (mode === 'all' || mode === 'any')) {
-    return `${all ? 'HasAllPermissions' : 'HasAnyPermission'}(${permissions.join(', ')})`;
-  }
-  if (Array.isArray(names) && (held === 'roles' || held === 'scopes') && (mode === 'all' || mode === 'any')) {
-    const kind = held === 'roles' ? 'Role' : 'Scope';
-    return `${all ? 'HasAll' : 'HasAny'}${kind}s(${names.join(', ')})`;
-  }
+  // The built-in permission, role, scope, step-up and predicate guards name themselves this way.
   const own = (guard as { toString?: () => string }).toString;
   if (typeof own === 'function' && own !== Object.prototype.toString) return own.call(guard);
   const name = (guard as { constructor?: { name?: unknown } }).constructor?.name;

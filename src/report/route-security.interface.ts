@@ -6,7 +6,7 @@ export interface RouteSecurity {
   /** `http`, `rpc` (microservice), `graphql` or `ws` (WebSocket gateway). */
   transport: RouteTransport;
   /**
-   * What a caller addresses: `GET /orders/{}` (path parameters as `{}`, global prefix and
+   * What a caller addresses: `GET /orders/:id` (the path as Nest serves it, global prefix and
    * versions applied), `message "orders.get"` / `event "audit"`, `Query.me`, `message "chat"`.
    */
   route: string;

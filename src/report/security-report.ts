@@ -98,13 +98,15 @@ function permissionsOf(handler: Handler, controller: Controller): string[] {
   return [...(onMethod ?? []), ...(onClass ?? [])];
 }
 
-/** `GET /orders/{}` for each path and method a controller method is served at. */
+/** `GET /orders/:id` for each path and method a controller method is served at. */
 function httpRoutesOf(app: INestApplicationContext): Map<Function, string[]> {
   const byHandler = new Map<Function, string[]>();
   const routes = RouteIndex.of(app, false)['routes'];
   for (const [key, handlers] of routes) {
-    const route = key.startsWith('* ') ? `ALL ${key.slice(2)}` : key;
-    for (const { handler } of handlers) byHandler.set(handler, [...(byHandler.get(handler) ?? []), route]);
+    const method = key.slice(0, key.indexOf(' '));
+    for (const { handler, path } of handlers) {
+      byHandler.set(handler, [...(byHandler.get(handler) ?? []), `${method === '*' ? 'ALL' : method} ${path}`]);
+    }
   }
   return byHandler;
 }

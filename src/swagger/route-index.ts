@@ -8,6 +8,8 @@ export interface RouteHandler {
   readonly controller: Function;
   readonly handler: Function;
   readonly methodName: string;
+  /** The path as Nest serves it (`/api/orders/:id`), for the security report. */
+  readonly path: string;
 }
 
 type RoutePathMetadata = Parameters<RoutePathFactory['create']>[0];
@@ -73,7 +75,7 @@ export class RouteIndex {
             versioningOptions: versioning,
           } as RoutePathMetadata;
           const method = requestMethod === undefined || requestMethod === RequestMethod.ALL ? ANY_METHOD : RequestMethod[requestMethod];
-          for (const path of factory.create(metadata, requestMethod)) index.add(method, path, { controller, handler, methodName });
+          for (const path of factory.create(metadata, requestMethod)) index.add(method, path, { controller, handler, methodName, path: shape(path) });
         }
       }
     }
