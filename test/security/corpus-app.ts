@@ -25,6 +25,17 @@ const lenient = new JwtAuthentication({ secret: HS_SECRET, algorithms: ['HS256']
 const apiKeys = new ApiKeyAuthentication({ keys: { [API_KEY]: { name: 'billing-service', permissions: ['invoices:read'] } } });
 const cookieJwt = new JwtAuthentication({ secret: HS_SECRET, algorithms: ['HS256'], cookie: 'access_token' });
 
+/** The JWT backends of the corpus routes, by path: the same rows run through GraphQL and WebSocket handlers too. */
+export const JWT_ROUTES = {
+  '/hs': hs,
+  '/rs': rs,
+  '/mixed': mixed,
+  '/es': es,
+  '/ed': eddsa,
+  '/claims': claimed,
+  '/leeway': lenient,
+} as const;
+
 @Controller()
 class TargetsController {
   @Get('hs') hsRoute(@AuthContext() c: RequestContext): { userId: string | null } {
