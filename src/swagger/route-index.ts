@@ -75,7 +75,8 @@ export class RouteIndex {
             versioningOptions: versioning,
           } as RoutePathMetadata;
           const method = requestMethod === undefined || requestMethod === RequestMethod.ALL ? ANY_METHOD : RequestMethod[requestMethod];
-          for (const path of factory.create(metadata, requestMethod)) index.add(method, path, { controller, handler, methodName, path: shape(path) });
+          for (const path of factory.create(metadata, requestMethod))
+            index.add(method, path, { controller, handler, methodName, path: shape(path) });
         }
       }
     }
