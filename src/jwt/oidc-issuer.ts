@@ -5,7 +5,8 @@ export type IssuerPeek = JwtPayload | null | undefined;
 
 /**
  * Reads a token's `iss` before any signature work, so a backend configured with `issuer` can
- * tell "another issuer's token" (answer `null`: the next backend's) from "a bad token of mine".
+ * tell another issuer's token (answer `null`: it is for the next backend) apart from a bad
+ * token of its own issuer.
  *
  * Answers the parsed payload when its `iss` is a string listed in `issuers` (the verifier checks
  * the signature over the same bytes and reuses this object: one JSON parse per token), `null`

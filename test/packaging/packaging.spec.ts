@@ -102,6 +102,17 @@ describe('the tarball', () => {
     };
     const declared = new Set([...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies)]);
     expect([...importers.keys()].filter((name) => !declared.has(name))).toEqual([]);
+    // Comments included: a dependency checker that scans dist/ as text must not find an undeclared
+    // package in a TSDoc example or in prose that reads like an import (`from "a bad token"`).
+    const inText = listFiles(join(installed(), 'dist'))
+      .filter((name) => /\.(js|d\.ts)$/.test(name))
+      .flatMap((file) =>
+        specifiersOf(read(`dist/${file}`).replace(/\/\*|\*\/|^\s*\/\//gm, ''))
+          .map(packageOf)
+          .filter((name) => name !== undefined && name !== 'nestjs-warden' && !declared.has(name))
+          .map((name) => `${file}: ${name}`),
+      );
+    expect(inText).toEqual([]);
     expect(Object.keys(pkg.dependencies).filter((name) => !importers.has(name))).toEqual([]);
     expect(pkg.peerDependenciesMeta).toMatchObject({ ioredis: { optional: true }, pg: { optional: true } });
     expect(importers.get('ioredis')?.every((file) => file.startsWith('cjs/redis/'))).toBe(true);
